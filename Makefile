@@ -1,0 +1,49 @@
+# orgsso — the commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+VULNDB ?= $(abspath ../shared/vulndb)
+GOTEST_FLAGS ?=
+
+.PHONY: run test build generate verify vet vulncheck chromium bench vendor screenshots clean
+
+## run: start the server on embedded SQLite (./data); the first start prints how to log in.
+run: generate
+	go run . serve
+
+## build: a single binary at ./orgsso
+build: generate
+	go build -o orgsso .
+
+## generate: regenerate templ components
+generate:
+	go tool templ generate
+
+## test: the whole suite — generated code current, vet, govulncheck, and every test with -race (browser tests included).
+test: verify vet vulncheck chromium
+	go test -race -count=1 $(GOTEST_FLAGS) ./...
+
+## verify: generated templ files and go.mod/go.sum must be current.
+verify:
+	@bash scripts/verify-generated.sh
+
+vet:
+	go vet ./...
+
+## vulncheck: govulncheck against the offline vulnerability database in ../shared/vulndb.
+vulncheck:
+	@if [ -d "$(VULNDB)" ]; then go tool govulncheck -db "file://$(VULNDB)" ./...; \
+	else echo "vulncheck: no database at $(VULNDB); set VULNDB=/path/to/vulndb"; exit 1; fi
+
+## chromium: install Debian's Chromium for the browser tests when it is missing.
+chromium:
+	@bash scripts/ensure-chromium.sh
+
+## bench: Go benchmarks (login flow against the in-process IdP, and the go-oidc floor).
+bench:
+	go test -run '^$$' -bench . -benchmem ./...
+
+## vendor: fetch Pico CSS and htmx into static/vendor (not run by CI; the files are committed).
+vendor:
+	bash scripts/vendor.sh
+
+clean:
+	rm -rf orgsso data

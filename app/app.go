@@ -1,0 +1,193 @@
+// Package app is orgsso's composition root: it reads the Config, opens and
+// migrates the database, builds the enforcer, the sealer and the web server,
+// and runs them. Nothing imports app.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/password"
+	"github.com/orgsso/orgsso/app/secrets"
+	"github.com/orgsso/orgsso/app/web"
+	"github.com/orgsso/orgsso/models"
+)
+
+// App is a running orgsso: its database, store, enforcer and HTTP handler.
+type App struct {
+	Config  Config
+	DB      *models.DB
+	Store   *models.Store
+	Authz   *authz.Enforcer
+	Sealer  *secrets.Sealer
+	Handler http.Handler
+	Log     *slog.Logger
+}
+
+// Open connects to the database, applies pending migrations and builds
+// every part. Close releases them.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	key, err := secrets.LoadKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	sealer, err := secrets.New(key)
+	if err != nil {
+		return nil, err
+	}
+	db, err := models.Open(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	az, err := authz.New(db.Write)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	store := models.NewStore(db)
+	a := &App{Config: cfg, DB: db, Store: store, Authz: az, Sealer: sealer, Log: log}
+	a.Handler = web.New(web.Options{
+		BaseURL:       cfg.BaseURL,
+		SecureCookies: cfg.SecureCookies(),
+		SessionIdle:   cfg.SessionIdle,
+		SessionMax:    cfg.SessionMax,
+	}, store, az, log)
+	return a, nil
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// CreateAdmin creates a platform admin with a password, or makes an existing
+// account one and sets its password. mustChange forces a new password at
+// the first login.
+func (a *App) CreateAdmin(ctx context.Context, email, pw string, mustChange bool) (models.User, error) {
+	if msg := password.Validate(pw); msg != "" && !mustChange {
+		return models.User{}, errors.New("password: " + msg)
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return models.User{}, err
+	}
+	user, err := a.Store.UserByEmail(ctx, email)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		user, err = a.Store.CreateUser(ctx, models.User{Email: email, EmailVerified: true, PasswordHash: &hash, MustChangePassword: mustChange})
+		if err != nil {
+			return user, err
+		}
+	case err != nil:
+		return user, err
+	default:
+		if err := a.Store.SetPassword(ctx, user.ID, hash, mustChange); err != nil {
+			return user, err
+		}
+	}
+	if err := a.Authz.SetPlatformAdmin(ctx, user.ID, true); err != nil {
+		return user, err
+	}
+	return user, a.Store.Audit(ctx, models.AuditEvent{Action: "admin.create", Target: user.Email, ActorEmail: "system"})
+}
+
+// firstAdminEmail is the account made on a first start without
+// ORGSSO_ADMIN_EMAIL.
+const firstAdminEmail = "admin@orgsso.localhost"
+
+// Bootstrap makes sure someone can log in: the env-provided admin is
+// created (its password is not reset on later starts), or, when the
+// platform has no admin at all, one is created with a one-time password
+// that is printed once to out.
+func (a *App) Bootstrap(ctx context.Context, out io.Writer) error {
+	admins, err := a.Authz.PlatformAdmins()
+	if err != nil {
+		return err
+	}
+	if a.Config.AdminEmail != "" {
+		if u, err := a.Store.UserByEmail(ctx, a.Config.AdminEmail); err == nil && a.Authz.IsPlatformAdmin(u.ID) {
+			return nil
+		}
+		if _, err := a.CreateAdmin(ctx, a.Config.AdminEmail, a.Config.AdminPassword, false); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\norgsso: platform admin %s created from ORGSSO_ADMIN_EMAIL.\nLog in at %s/login\n\n", a.Config.AdminEmail, a.Config.BaseURL)
+		return nil
+	}
+	if len(admins) > 0 {
+		return nil
+	}
+	otp := password.OneTime()
+	if _, err := a.CreateAdmin(ctx, firstAdminEmail, otp, true); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, `
+  orgsso is ready. Log in as the first platform admin:
+
+    URL:       %s/login
+    Email:     %s
+    Password:  %s   (one-time: you choose your own at first login)
+
+  This password is printed only now. Lost it? Run:
+    orgsso admin create --email you@example.com --password '...'
+
+`, a.Config.BaseURL, firstAdminEmail, otp)
+	return nil
+}
+
+// Serve runs the HTTP server until ctx ends, then lets in-flight requests
+// finish (up to 15 s) before returning.
+func (a *App) Serve(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              a.Config.Addr,
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	go a.purgeLoop(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	a.Log.Info("orgsso listening", "addr", a.Config.Addr, "base_url", a.Config.BaseURL, "database", a.DB.Dialect)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (a *App) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := a.Store.PurgeExpired(ctx, time.Hour); err != nil && ctx.Err() == nil {
+			a.Log.Warn("purge expired rows", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything orgsso reads from its environment, read once at start
+// and passed down through constructors.
+type Config struct {
+	Addr            string        // ORGSSO_ADDR
+	BaseURL         string        // ORGSSO_BASE_URL, no trailing slash
+	DatabaseURL     string        // ORGSSO_DATABASE_URL
+	DataDir         string        // ORGSSO_DATA_DIR
+	SecretKey       string        // ORGSSO_SECRET_KEY (base64 of 32 bytes); generated into DataDir when empty
+	AdminEmail      string        // ORGSSO_ADMIN_EMAIL
+	AdminPassword   string        // ORGSSO_ADMIN_PASSWORD
+	AllowPrivateIdP bool          // ORGSSO_ALLOW_PRIVATE_IDP
+	SessionIdle     time.Duration // ORGSSO_SESSION_IDLE
+	SessionMax      time.Duration // ORGSSO_SESSION_MAX
+	LogLevel        string        // ORGSSO_LOG_LEVEL
+}
+
+// ConfigFromEnv reads the ORGSSO_* variables through getenv (os.Getenv in
+// production, a map in tests) and fills in the zero-setup defaults.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Addr:          get("ORGSSO_ADDR", ":8080"),
+		BaseURL:       strings.TrimRight(get("ORGSSO_BASE_URL", "http://localhost:8080"), "/"),
+		DataDir:       get("ORGSSO_DATA_DIR", "./data"),
+		SecretKey:     getenv("ORGSSO_SECRET_KEY"),
+		AdminEmail:    strings.ToLower(get("ORGSSO_ADMIN_EMAIL", "")),
+		AdminPassword: getenv("ORGSSO_ADMIN_PASSWORD"),
+		LogLevel:      get("ORGSSO_LOG_LEVEL", "info"),
+	}
+	c.DatabaseURL = get("ORGSSO_DATABASE_URL", filepath.Join(c.DataDir, "orgsso.db"))
+	var errs []error
+	var err error
+	if c.AllowPrivateIdP, err = strconv.ParseBool(get("ORGSSO_ALLOW_PRIVATE_IDP", "false")); err != nil {
+		errs = append(errs, fmt.Errorf("ORGSSO_ALLOW_PRIVATE_IDP: %w", err))
+	}
+	if c.SessionIdle, err = time.ParseDuration(get("ORGSSO_SESSION_IDLE", "12h")); err != nil {
+		errs = append(errs, fmt.Errorf("ORGSSO_SESSION_IDLE: %w", err))
+	}
+	if c.SessionMax, err = time.ParseDuration(get("ORGSSO_SESSION_MAX", "168h")); err != nil {
+		errs = append(errs, fmt.Errorf("ORGSSO_SESSION_MAX: %w", err))
+	}
+	if len(errs) > 0 {
+		return c, errors.Join(errs...)
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the combination of values: the base URL must be absolute
+// and https unless it names this machine.
+func (c Config) Validate() error {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("ORGSSO_BASE_URL %q must be an absolute http(s) URL", c.BaseURL)
+	}
+	if u.Scheme == "http" && !isLocalHost(u.Hostname()) {
+		return fmt.Errorf("ORGSSO_BASE_URL %q must use https (http is only for localhost)", c.BaseURL)
+	}
+	if u.Path != "" || u.RawQuery != "" {
+		return fmt.Errorf("ORGSSO_BASE_URL %q must not have a path or query", c.BaseURL)
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return errors.New("ORGSSO_ADMIN_EMAIL and ORGSSO_ADMIN_PASSWORD go together")
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		return errors.New("ORGSSO_ADMIN_PASSWORD must have at least 8 characters")
+	}
+	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
+		return errors.New("ORGSSO_SESSION_IDLE must be positive and at most ORGSSO_SESSION_MAX")
+	}
+	return nil
+}
+
+// SecureCookies reports whether cookies must carry the Secure flag.
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+func isLocalHost(h string) bool {
+	return h == "localhost" || h == "127.0.0.1" || h == "::1" || strings.HasSuffix(h, ".localhost")
+}
+
+// LoadEnv is ConfigFromEnv over the process environment.
+func LoadEnv() (Config, error) { return ConfigFromEnv(os.Getenv) }

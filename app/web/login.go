@@ -1,0 +1,147 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgsso/orgsso/app/password"
+	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/pages"
+)
+
+// dummyHash is checked when no account matches, so a wrong email costs the
+// same time as a wrong password.
+var dummyHash, _ = password.Hash("orgsso timing equaliser")
+
+const loginFailed = "The email or password is not right."
+
+func (h *Handlers) loginProps(c echo.Context, email, returnTo, msg string) pages.LoginProps {
+	allow, _ := h.store.Setting(c.Request().Context(), models.SettingAllowSignup, "false")
+	p := h.layoutProps(c, "Log in")
+	if msg != "" {
+		p.ErrorCount = 1
+	}
+	return pages.LoginProps{Layout: p, Email: email, ReturnTo: returnTo, Error: msg, AllowSignup: allow == "true"}
+}
+
+// showLogin shows the password login form.
+func (h *Handlers) showLogin(c echo.Context) error {
+	returnTo := localPath(c.QueryParam("return_to"))
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, returnTo)
+	}
+	return render(c, http.StatusOK, pages.Login(h.loginProps(c, "", returnTo, "")))
+}
+
+// login checks an email and password, rate limited per address and per
+// email, and starts a fresh session.
+func (h *Handlers) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
+	pw := c.FormValue("password")
+	returnTo := localPath(c.FormValue("return_to"))
+
+	okIP, err := h.store.Hit(ctx, "login:ip:"+c.RealIP(), h.opts.LoginWindow, 4*h.opts.LoginLimit)
+	if err != nil {
+		return err
+	}
+	okEmail, err := h.store.Hit(ctx, "login:email:"+email, h.opts.LoginWindow, h.opts.LoginLimit)
+	if err != nil {
+		return err
+	}
+	if !okIP || !okEmail {
+		h.log.Warn("login rate limited", "ip", c.RealIP())
+		return render(c, http.StatusTooManyRequests, pages.Login(h.loginProps(c, email, returnTo,
+			"Too many login attempts. Wait a few minutes and try again.")))
+	}
+
+	user, err := h.store.UserByEmail(ctx, email)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		_ = password.Check(dummyHash, pw)
+		return render(c, http.StatusUnauthorized, pages.Login(h.loginProps(c, email, returnTo, loginFailed)))
+	case err != nil:
+		return err
+	}
+	if !user.HasPassword() {
+		_ = password.Check(dummyHash, pw)
+		return render(c, http.StatusUnauthorized, pages.Login(h.loginProps(c, email, returnTo, loginFailed)))
+	}
+	if password.Check(*user.PasswordHash, pw) != nil {
+		return render(c, http.StatusUnauthorized, pages.Login(h.loginProps(c, email, returnTo, loginFailed)))
+	}
+	if user.Status != models.StatusActive {
+		msg := "This account is disabled. Ask an administrator."
+		if user.Status == models.StatusPending {
+			msg = "This account is waiting for an administrator to activate it."
+		}
+		return render(c, http.StatusForbidden, pages.Login(h.loginProps(c, email, returnTo, msg)))
+	}
+	if denied, err := h.passwordLoginDenied(c, user); err != nil || denied {
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusForbidden, pages.Login(h.loginProps(c, email, returnTo,
+			"Your organization requires single sign-on. Log in through your organization's login page.")))
+	}
+	if err := h.store.ResetHits(ctx, "login:email:"+email); err != nil {
+		return err
+	}
+	if err := h.startSession(c, user, models.Session{}); err != nil {
+		return err
+	}
+	h.audit(c, nil, "user.login", user.Email, "password")
+	if user.MustChangePassword {
+		return c.Redirect(http.StatusSeeOther, "/account/password")
+	}
+	return c.Redirect(http.StatusSeeOther, returnTo)
+}
+
+// passwordLoginDenied reports whether every org of the user enforces SSO and
+// the user is not an admin there; platform admins always keep their password.
+func (h *Handlers) passwordLoginDenied(c echo.Context, user models.User) (bool, error) {
+	if h.authz.IsPlatformAdmin(user.ID) {
+		return false, nil
+	}
+	orgRoles, err := h.authz.Orgs(user.ID)
+	if err != nil || len(orgRoles) == 0 {
+		return false, err
+	}
+	ids := make([]int64, 0, len(orgRoles))
+	for id := range orgRoles {
+		ids = append(ids, id)
+	}
+	orgs, err := h.store.OrganizationsByID(c.Request().Context(), ids)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range orgs {
+		if !o.SSOEnforced || hasRole(orgRoles[o.ID], "admin") {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// logout ends the session.
+func (h *Handlers) logout(c echo.Context) error {
+	if u := currentUser(c); u != nil {
+		h.audit(c, nil, "user.logout", u.Email, "")
+	}
+	if err := h.endSession(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+func hasRole(roles []string, r string) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}

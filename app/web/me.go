@@ -1,0 +1,45 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+type meOrg struct {
+	Slug  string   `json:"slug"`
+	Name  string   `json:"name"`
+	Roles []string `json:"roles"`
+}
+
+type meResponse struct {
+	ID            int64   `json:"id"`
+	Email         string  `json:"email"`
+	EmailVerified bool    `json:"email_verified"`
+	Name          string  `json:"name"`
+	PlatformAdmin bool    `json:"platform_admin"`
+	Orgs          []meOrg `json:"orgs"`
+}
+
+// me answers who is signed in, with their orgs and roles.
+func (h *Handlers) me(c echo.Context) error {
+	u := currentUser(c)
+	roles, err := h.authz.Orgs(u.ID)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(roles))
+	for id := range roles {
+		ids = append(ids, id)
+	}
+	orgs, err := h.store.OrganizationsByID(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	out := meResponse{ID: u.ID, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
+		PlatformAdmin: h.authz.IsPlatformAdmin(u.ID), Orgs: []meOrg{}}
+	for _, o := range orgs {
+		out.Orgs = append(out.Orgs, meOrg{Slug: o.Slug, Name: o.Name, Roles: roles[o.ID]})
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,310 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/models"
+)
+
+// Context keys.
+const (
+	ctxUser    = "orgsso.user"
+	ctxSession = "orgsso.session"
+	ctxOrg     = "orgsso.org"
+)
+
+const (
+	flashCookie = "orgsso_flash"
+	csrfCookie  = "orgsso_csrf"
+	csrfField   = "_csrf"
+)
+
+func (h *Handlers) sessionCookieName() string {
+	if h.opts.SecureCookies {
+		return "__Host-orgsso_session"
+	}
+	return "orgsso_session"
+}
+
+// securityHeaders sets the headers every response carries: a CSP that
+// allows only our own assets, no framing, no sniffing, no referrer leaks.
+func (h *Handlers) securityHeaders() echo.MiddlewareFunc {
+	hsts := 0
+	if h.opts.SecureCookies {
+		hsts = 31536000
+	}
+	return middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection:         "0",
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		HSTSMaxAge:            hsts,
+		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+	})
+}
+
+// csrf protects every state-changing request with a token from a cookie that
+// must come back in the form (or the X-CSRF-Token header for htmx). Only the
+// IdP-facing endpoints, which are protected by their own single-use state,
+// are exempt.
+func (h *Handlers) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:" + csrfField + ",header:X-CSRF-Token",
+		CookieName:     csrfCookie,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   h.opts.SecureCookies,
+		CookieSameSite: http.SameSiteLaxMode,
+		ContextKey:     "csrf",
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return strings.HasSuffix(p, "/oidc/callback") || strings.HasSuffix(p, "/acs")
+		},
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "csrf")
+		},
+	})
+}
+
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get("csrf").(string)
+	return t
+}
+
+func hashSessionID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// loadSession finds the session cookie's live session and its user, and ends
+// sessions that are past their idle or absolute limit or whose user is no
+// longer active.
+func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(h.sessionCookieName())
+		if err != nil || ck.Value == "" {
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		idHash := hashSessionID(ck.Value)
+		sess, err := h.store.SessionByHash(ctx, idHash)
+		if errors.Is(err, models.ErrNotFound) {
+			h.clearSessionCookie(c)
+			return next(c)
+		}
+		if err != nil {
+			return err
+		}
+		now := h.now()
+		if now.Sub(sess.LastSeenAt) > h.opts.SessionIdle {
+			_ = h.store.DeleteSession(ctx, idHash)
+			h.clearSessionCookie(c)
+			return next(c)
+		}
+		user, err := h.store.UserByID(ctx, sess.UserID)
+		if err != nil || user.Status != models.StatusActive {
+			_ = h.store.DeleteSession(ctx, idHash)
+			h.clearSessionCookie(c)
+			return next(c)
+		}
+		if now.Sub(sess.LastSeenAt) > time.Minute {
+			if err := h.store.TouchSession(ctx, idHash, now); err != nil {
+				h.log.Warn("touch session", "err", err)
+			}
+		}
+		c.Set(ctxUser, &user)
+		c.Set(ctxSession, &sess)
+		return next(c)
+	}
+}
+
+// startSession logs user in: any session the browser had ends and a new one
+// with a fresh id begins (rotation), and the CSRF token is renewed.
+func (h *Handlers) startSession(c echo.Context, user models.User, hint models.Session) error {
+	ctx := c.Request().Context()
+	if ck, err := c.Cookie(h.sessionCookieName()); err == nil && ck.Value != "" {
+		if err := h.store.DeleteSession(ctx, hashSessionID(ck.Value)); err != nil {
+			return err
+		}
+	}
+	id := randomToken()
+	now := h.now()
+	hint.IDHash = hashSessionID(id)
+	hint.UserID = user.ID
+	hint.CreatedAt = now
+	hint.LastSeenAt = now
+	hint.ExpiresAt = now.Add(h.opts.SessionMax)
+	hint.IP = c.RealIP()
+	hint.UserAgent = truncate(c.Request().UserAgent(), 200)
+	if err := h.store.CreateSession(ctx, hint); err != nil {
+		return err
+	}
+	if err := h.store.RecordLogin(ctx, user.ID); err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{
+		Name: h.sessionCookieName(), Value: id, Path: "/", HttpOnly: true,
+		Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode,
+		MaxAge: int(h.opts.SessionMax / time.Second),
+	})
+	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
+	c.Set(ctxUser, &user)
+	return nil
+}
+
+// endSession logs the browser out.
+func (h *Handlers) endSession(c echo.Context) error {
+	if sess := currentSession(c); sess != nil {
+		if err := h.store.DeleteSession(c.Request().Context(), sess.IDHash); err != nil {
+			return err
+		}
+	}
+	h.clearSessionCookie(c)
+	return nil
+}
+
+func (h *Handlers) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: h.sessionCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Get(ctxUser).(*models.User)
+	return u
+}
+
+func currentSession(c echo.Context) *models.Session {
+	s, _ := c.Get(ctxSession).(*models.Session)
+	return s
+}
+
+func currentOrg(c echo.Context) *models.Organization {
+	o, _ := c.Get(ctxOrg).(*models.Organization)
+	return o
+}
+
+func orgDomain(o *models.Organization) string { return authz.Domain(o.ID) }
+
+// requireLogin sends a logged-out browser to the login page (API calls get
+// 401), and a user holding a one-time password to the password page.
+func (h *Handlers) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := currentUser(c)
+		if u == nil {
+			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				return echo.NewHTTPError(http.StatusUnauthorized, "log in first")
+			}
+			if c.Request().Method != http.MethodGet {
+				return c.Redirect(http.StatusSeeOther, "/login")
+			}
+			return c.Redirect(http.StatusSeeOther, "/login?return_to="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		if u.MustChangePassword && c.Path() != "/account/password" && c.Path() != "/logout" {
+			return c.Redirect(http.StatusSeeOther, "/account/password")
+		}
+		return next(c)
+	}
+}
+
+// resolveOrg loads the org named by the URL's {org}; an unknown slug is 404.
+func (h *Handlers) resolveOrg(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		org, err := h.store.OrganizationBySlug(c.Request().Context(), c.Param("org"))
+		if err != nil {
+			return err
+		}
+		c.Set(ctxOrg, &org)
+		return next(c)
+	}
+}
+
+// RequirePermission lets the request through only when the user may do act
+// on obj in the URL's org (or, on routes without an org, on the platform).
+// Someone with no role in the org gets 404, so org slugs do not leak;
+// a member without the permission gets 403.
+func (h *Handlers) RequirePermission(obj, act string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u := currentUser(c)
+			if u == nil {
+				return echo.NewHTTPError(http.StatusUnauthorized, "log in first")
+			}
+			dom := authz.Platform
+			org := currentOrg(c)
+			if org != nil {
+				dom = orgDomain(org)
+			}
+			ok, err := h.authz.Can(u.ID, dom, obj, act)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return next(c)
+			}
+			if org != nil {
+				if roles, err := h.authz.Roles(u.ID, org.ID); err == nil && len(roles) == 0 {
+					return models.ErrNotFound
+				}
+			}
+			return authz.ErrForbidden
+		}
+	}
+}
+
+// setFlash leaves a one-line message for the next page.
+func setFlash(c echo.Context, msg string) {
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(msg)), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+func takeFlash(c echo.Context) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
+	if err != nil {
+		return ""
+	}
+	return truncate(string(b), 300)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// localPath returns p when it is a path on this site, else "/". It refuses
+// absolute URLs, scheme-relative "//host" and backslash tricks browsers
+// treat as "//".
+func localPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return p
+}

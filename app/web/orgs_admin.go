@@ -1,0 +1,140 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/components"
+	"github.com/orgsso/orgsso/views/pages"
+)
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$`)
+
+// reservedSlugs would make URLs ambiguous or misleading.
+var reservedSlugs = map[string]bool{"admin": true, "api": true, "static": true, "login": true, "new": true}
+
+// ValidSlug says what is wrong with an org slug, or "".
+func ValidSlug(slug string) string {
+	if !slugPattern.MatchString(slug) || strings.Contains(slug, "--") {
+		return "Use 2 to 40 lower-case letters, digits and single dashes, starting and ending with a letter or digit."
+	}
+	if reservedSlugs[slug] {
+		return "This slug is reserved; choose another."
+	}
+	return ""
+}
+
+func validOrgName(name string) string {
+	if name == "" {
+		return "Enter a name."
+	}
+	if len(name) > 100 {
+		return "Use at most 100 characters."
+	}
+	return ""
+}
+
+func (h *Handlers) orgsPage(c echo.Context, status int, slug, name string, errs components.Errors) error {
+	orgs, err := h.store.ListOrganizations(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p := h.layoutProps(c, "Organizations")
+	p.ErrorCount = len(errs)
+	return render(c, status, pages.AdminOrgs(pages.AdminOrgsProps{Layout: p, Orgs: orgs, Slug: slug, Name: name, Errors: errs}))
+}
+
+// showOrgs lists every organization for the platform admin.
+func (h *Handlers) showOrgs(c echo.Context) error {
+	return h.orgsPage(c, http.StatusOK, "", "", nil)
+}
+
+// createOrg adds an organization.
+func (h *Handlers) createOrg(c echo.Context) error {
+	name := strings.TrimSpace(c.FormValue("name"))
+	slug := strings.ToLower(strings.TrimSpace(c.FormValue("slug")))
+	errs := components.Errors{}
+	if msg := validOrgName(name); msg != "" {
+		errs["name"] = msg
+	}
+	if msg := ValidSlug(slug); msg != "" {
+		errs["slug"] = msg
+	}
+	if len(errs) == 0 {
+		org, err := h.store.CreateOrganization(c.Request().Context(), slug, name)
+		if errors.Is(err, models.ErrConflict) {
+			errs["slug"] = "An organization with this slug exists."
+		} else if err != nil {
+			return err
+		} else {
+			h.audit(c, &org.ID, "org.create", org.Slug, "name="+org.Name)
+			setFlash(c, "Organization "+org.Name+" created. Add its first admin on the members page.")
+			return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
+		}
+	}
+	return h.orgsPage(c, http.StatusUnprocessableEntity, slug, name, errs)
+}
+
+// renameOrg changes an org's display name (the slug stays: IdPs have it).
+func (h *Handlers) renameOrg(c echo.Context) error {
+	org := currentOrg(c)
+	name := strings.TrimSpace(c.FormValue("name"))
+	if msg := validOrgName(name); msg != "" {
+		setFlash(c, "Not renamed: "+msg)
+		return c.Redirect(http.StatusSeeOther, "/admin/orgs")
+	}
+	if err := h.store.RenameOrganization(c.Request().Context(), org.ID, name); err != nil {
+		return err
+	}
+	h.audit(c, &org.ID, "org.rename", org.Slug, org.Name+" -> "+name)
+	setFlash(c, "Renamed to "+name+".")
+	return c.Redirect(http.StatusSeeOther, "/admin/orgs")
+}
+
+// deleteOrg removes an org, its roles and everything in it, once the admin
+// typed its slug.
+func (h *Handlers) deleteOrg(c echo.Context) error {
+	org := currentOrg(c)
+	if strings.TrimSpace(c.FormValue("confirm")) != org.Slug {
+		setFlash(c, "Not deleted: type the slug "+org.Slug+" to confirm.")
+		return c.Redirect(http.StatusSeeOther, "/admin/orgs")
+	}
+	ctx := c.Request().Context()
+	if err := h.authz.RemoveOrg(ctx, org.ID); err != nil {
+		return err
+	}
+	if err := h.store.DeleteOrganization(ctx, org.ID); err != nil {
+		return err
+	}
+	h.audit(c, nil, "org.delete", org.Slug, "name="+org.Name)
+	setFlash(c, "Organization "+org.Name+" deleted.")
+	return c.Redirect(http.StatusSeeOther, "/admin/orgs")
+}
+
+// showSettings shows the platform settings.
+func (h *Handlers) showSettings(c echo.Context) error {
+	allow, err := h.signupAllowed(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pages.Settings(pages.SettingsProps{Layout: h.layoutProps(c, "Platform settings"), AllowSignup: allow}))
+}
+
+// saveSettings stores the platform settings.
+func (h *Handlers) saveSettings(c echo.Context) error {
+	allow := "false"
+	if c.FormValue("allow_signup") == "true" {
+		allow = "true"
+	}
+	if err := h.store.SetSetting(c.Request().Context(), models.SettingAllowSignup, allow); err != nil {
+		return err
+	}
+	h.audit(c, nil, "settings.update", models.SettingAllowSignup, allow)
+	setFlash(c, "Settings saved.")
+	return c.Redirect(http.StatusSeeOther, "/admin/settings")
+}

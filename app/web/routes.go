@@ -1,0 +1,76 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/orgsso/orgsso/static"
+)
+
+// routes is the whole route table with the middleware and permission of
+// every route.
+func (h *Handlers) routes(e *echo.Echo) {
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
+	e.Use(h.requestLog)
+	e.Use(h.securityHeaders())
+	e.Use(middleware.BodyLimit("2M"))
+
+	assets := echo.WrapHandler(static.New().Handler())
+	e.GET(static.Prefix+"*", assets)
+	e.HEAD(static.Prefix+"*", assets)
+	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
+
+	app := e.Group("", h.csrf(), h.loadSession)
+	app.GET("/login", h.showLogin)
+	app.POST("/login", h.login)
+	app.POST("/logout", h.logout)
+	app.GET("/register", h.showRegister)
+	app.POST("/register", h.register)
+
+	auth := app.Group("", h.requireLogin)
+	auth.GET("/", h.showDashboard)
+	auth.GET("/account/password", h.showChangePassword)
+	auth.POST("/account/password", h.changePassword)
+	auth.GET("/api/v1/me", h.me)
+
+	platform := auth.Group("/admin")
+	platform.GET("/orgs", h.showOrgs, h.RequirePermission("orgs", "read"))
+	platform.POST("/orgs", h.createOrg, h.RequirePermission("orgs", "write"))
+	platform.POST("/orgs/:org/rename", h.renameOrg, h.resolveOrg, h.RequirePermission("orgs", "write"))
+	platform.POST("/orgs/:org/delete", h.deleteOrg, h.resolveOrg, h.RequirePermission("orgs", "write"))
+	platform.GET("/settings", h.showSettings, h.RequirePermission("settings", "read"))
+	platform.POST("/settings", h.saveSettings, h.RequirePermission("settings", "write"))
+
+	org := auth.Group("/o/:org", h.resolveOrg)
+	org.GET("", h.showOrgHome, h.RequirePermission("org", "read"))
+	org.GET("/members", h.showMembers, h.RequirePermission("members", "read"))
+	org.POST("/members", h.addMember, h.RequirePermission("members", "write"))
+	org.POST("/members/:user/role", h.changeMemberRole, h.RequirePermission("members", "write"))
+	org.POST("/members/:user/remove", h.removeMember, h.RequirePermission("members", "write"))
+	org.POST("/members/:user/activate", h.activateMember, h.RequirePermission("members", "write"))
+	org.GET("/audit", h.showAudit, h.RequirePermission("audit", "read"))
+}
+
+// requestLog writes one structured line per request; the query string is
+// left out because it carries codes and state during logins.
+func (h *Handlers) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := h.now()
+		err := next(c)
+		status := c.Response().Status
+		if err != nil {
+			status = classify(err).status
+		}
+		level := slog.LevelInfo
+		if status >= http.StatusInternalServerError {
+			level = slog.LevelError
+		}
+		h.log.Log(c.Request().Context(), level, "request", "method", c.Request().Method, "path", c.Request().URL.Path,
+			"status", status, "duration_ms", h.now().Sub(start).Milliseconds(), "ip", c.RealIP())
+		return err
+	}
+}

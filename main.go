@@ -1,0 +1,196 @@
+// Command orgsso is a self-hosted, multi-tenant SSO admin platform.
+//
+//	orgsso [serve]                                   run the server (default)
+//	orgsso migrate                                   apply database migrations and exit
+//	orgsso admin create --email E --password P       create or reset a platform admin
+//	orgsso orgs create --slug S --name N [--admin E] create an organization
+//	orgsso orgs list                                 list organizations
+//	orgsso healthcheck                               exit 0 when /healthz answers (for containers)
+//
+// Configuration comes from ORGSSO_* environment variables; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/orgsso/orgsso/app"
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orgsso:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "healthcheck" {
+		return healthcheck(ctx)
+	}
+	cfg, err := app.LoadEnv()
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		a, err := app.Open(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if err := a.Bootstrap(ctx, stdout); err != nil {
+			return err
+		}
+		return a.Serve(ctx)
+	case "migrate":
+		a, err := app.Open(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "admin":
+		return adminCmd(ctx, cfg, log, args, stdout)
+	case "orgs":
+		return orgsCmd(ctx, cfg, log, args, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: orgsso [serve|migrate|admin create|orgs create|orgs list|healthcheck]")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: serve, migrate, admin create, orgs create, orgs list, healthcheck)", cmd)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func adminCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: orgsso admin create --email EMAIL --password PASSWORD")
+	}
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	email := fs.String("email", "", "email of the platform admin")
+	pw := fs.String("password", "", "password (at least 10 characters)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" || *pw == "" {
+		return errors.New("usage: orgsso admin create --email EMAIL --password PASSWORD")
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.CreateAdmin(ctx, strings.ToLower(*email), *pw, false)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "platform admin %s ready; log in at %s/login\n", u.Email, cfg.BaseURL)
+	return nil
+}
+
+func orgsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: orgsso orgs create|list")
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch args[0] {
+	case "list":
+		orgs, err := a.Store.ListOrganizations(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			fmt.Fprintf(stdout, "%s\t%s\n", o.Slug, o.Name)
+		}
+		return nil
+	case "create":
+		fs := flag.NewFlagSet("orgs create", flag.ContinueOnError)
+		slug := fs.String("slug", "", "URL slug")
+		name := fs.String("name", "", "display name")
+		admin := fs.String("admin", "", "email of an existing account to make the org's admin")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if msg := web.ValidSlug(*slug); msg != "" {
+			return fmt.Errorf("--slug: %s", msg)
+		}
+		if strings.TrimSpace(*name) == "" {
+			return errors.New("--name is required")
+		}
+		org, err := a.Store.CreateOrganization(ctx, *slug, strings.TrimSpace(*name))
+		if err != nil {
+			return fmt.Errorf("create %s: %w", *slug, err)
+		}
+		if *admin != "" {
+			u, err := a.Store.UserByEmail(ctx, *admin)
+			if err != nil {
+				return fmt.Errorf("--admin %s: %w (create the account first)", *admin, err)
+			}
+			if err := a.Authz.SetRoles(ctx, u.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stdout, "organization %s created: %s/o/%s\n", org.Slug, cfg.BaseURL, org.Slug)
+		return nil
+	}
+	return fmt.Errorf("unknown orgs command %q", args[0])
+}
+
+// healthcheck asks the local server's /healthz; it needs no database or
+// secrets, so a container can run it.
+func healthcheck(ctx context.Context) error {
+	addr := os.Getenv("ORGSSO_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,274 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Store runs every query orgsso makes.
+type Store struct {
+	db  *DB
+	now func() time.Time
+}
+
+// NewStore returns a Store over db.
+func NewStore(db *DB) *Store {
+	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// DB returns the underlying database (for the authz adapter and health checks).
+func (s *Store) DB() *DB { return s.db }
+
+func (s *Store) r(ctx context.Context) *gorm.DB { return s.db.Read.WithContext(ctx) }
+func (s *Store) w(ctx context.Context) *gorm.DB { return s.db.Write.WithContext(ctx) }
+
+// translate maps gorm errors to the package's sentinels.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return ErrConflict
+	}
+	return err
+}
+
+// ---- organizations
+
+// CreateOrganization adds a tenant; ErrConflict when the slug is taken.
+func (s *Store) CreateOrganization(ctx context.Context, slug, name string) (Organization, error) {
+	now := s.now()
+	o := Organization{Slug: strings.ToLower(slug), Name: name, Version: 1, CreatedAt: now, UpdatedAt: now}
+	err := s.w(ctx).Create(&o).Error
+	return o, translate(err)
+}
+
+// OrganizationBySlug finds an org by its URL slug.
+func (s *Store) OrganizationBySlug(ctx context.Context, slug string) (Organization, error) {
+	var o Organization
+	err := s.r(ctx).Where("slug = ?", strings.ToLower(slug)).Take(&o).Error
+	return o, translate(err)
+}
+
+// Organization loads the org itself; orgID comes from the resolved URL.
+func (s *Store) Organization(ctx context.Context, orgID int64) (Organization, error) {
+	var o Organization
+	err := s.r(ctx).Where("id = ?", orgID).Take(&o).Error
+	return o, translate(err)
+}
+
+// ListOrganizations returns every org by name (platform admins only).
+func (s *Store) ListOrganizations(ctx context.Context) ([]Organization, error) {
+	var out []Organization
+	err := s.r(ctx).Order("name, id").Find(&out).Error
+	return out, err
+}
+
+// OrganizationsByID returns the orgs with these ids, by name.
+func (s *Store) OrganizationsByID(ctx context.Context, ids []int64) ([]Organization, error) {
+	var out []Organization
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.r(ctx).Where("id IN ?", ids).Order("name, id").Find(&out).Error
+	return out, err
+}
+
+// RenameOrganization changes an org's display name.
+func (s *Store) RenameOrganization(ctx context.Context, orgID int64, name string) error {
+	res := s.w(ctx).Model(&Organization{}).Where("id = ?", orgID).
+		Updates(map[string]any{"name": name, "updated_at": s.now(), "version": gorm.Expr("version + 1")})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return translate(res.Error)
+}
+
+// DeleteOrganization removes an org and, by cascade, what belongs to it.
+func (s *Store) DeleteOrganization(ctx context.Context, orgID int64) error {
+	res := s.w(ctx).Where("id = ?", orgID).Delete(&Organization{})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return translate(res.Error)
+}
+
+// ---- users
+
+// CreateUser adds an account; ErrConflict when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u User) (User, error) {
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	if u.Status == "" {
+		u.Status = StatusActive
+	}
+	u.CreatedAt = s.now()
+	err := s.w(ctx).Create(&u).Error
+	return u, translate(err)
+}
+
+// UserByEmail finds an account by its (case-insensitive) email.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	var u User
+	err := s.r(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error
+	return u, translate(err)
+}
+
+// UserByID finds an account by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.r(ctx).Where("id = ?", id).Take(&u).Error
+	return u, translate(err)
+}
+
+// UsersByID returns the accounts with these ids, by email.
+func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]User, error) {
+	var out []User
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.r(ctx).Where("id IN ?", ids).Order("email").Find(&out).Error
+	return out, err
+}
+
+// CountUsers counts every account.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r(ctx).Model(&User{}).Count(&n).Error
+	return n, err
+}
+
+// SetPassword stores a new password hash and whether it must be changed at
+// the next login.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, mustChange bool) error {
+	res := s.w(ctx).Model(&User{}).Where("id = ?", userID).
+		Updates(map[string]any{"password_hash": hash, "must_change_password": mustChange})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return res.Error
+}
+
+// SetUserStatus activates, suspends or marks an account pending.
+func (s *Store) SetUserStatus(ctx context.Context, userID int64, status UserStatus) error {
+	res := s.w(ctx).Model(&User{}).Where("id = ?", userID).Update("status", status)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return res.Error
+}
+
+// RecordLogin stamps the account's last login time.
+func (s *Store) RecordLogin(ctx context.Context, userID int64) error {
+	return s.w(ctx).Model(&User{}).Where("id = ?", userID).Update("last_login_at", s.now()).Error
+}
+
+// ---- sessions
+
+// CreateSession stores a new session.
+func (s *Store) CreateSession(ctx context.Context, sess Session) error {
+	return translate(s.w(ctx).Create(&sess).Error)
+}
+
+// SessionByHash finds a live session by the hash of its id.
+func (s *Store) SessionByHash(ctx context.Context, idHash string) (Session, error) {
+	var sess Session
+	err := s.r(ctx).Where("id_hash = ? AND expires_at > ?", idHash, s.now()).Take(&sess).Error
+	return sess, translate(err)
+}
+
+// TouchSession moves a session's idle clock, at most up to its absolute end.
+func (s *Store) TouchSession(ctx context.Context, idHash string, seen time.Time) error {
+	return s.w(ctx).Model(&Session{}).Where("id_hash = ?", idHash).Update("last_seen_at", seen).Error
+}
+
+// DeleteSession ends one session.
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	return s.w(ctx).Where("id_hash = ?", idHash).Delete(&Session{}).Error
+}
+
+// DeleteUserSessions ends every session of a user (password change, removal).
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	return s.w(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error
+}
+
+// PurgeExpired deletes sessions and rate-limit windows that have ended.
+func (s *Store) PurgeExpired(ctx context.Context, rateWindow time.Duration) error {
+	now := s.now()
+	if err := s.w(ctx).Where("expires_at <= ?", now).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	return s.w(ctx).Exec("DELETE FROM rate_limits WHERE window_start < ?", now.Add(-rateWindow)).Error
+}
+
+// ---- audit
+
+// Audit records an event.
+func (s *Store) Audit(ctx context.Context, ev AuditEvent) error {
+	ev.CreatedAt = s.now()
+	return s.w(ctx).Create(&ev).Error
+}
+
+// AuditEvents lists an org's events, newest first.
+func (s *Store) AuditEvents(ctx context.Context, orgID int64, limit int) ([]AuditEvent, error) {
+	var out []AuditEvent
+	err := s.r(ctx).Where("org_id = ?", orgID).Order("created_at DESC, id DESC").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// PlatformAuditEvents lists events that belong to no org, newest first.
+func (s *Store) PlatformAuditEvents(ctx context.Context, limit int) ([]AuditEvent, error) {
+	var out []AuditEvent
+	err := s.r(ctx).Where("org_id IS NULL").Order("created_at DESC, id DESC").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// ---- settings
+
+// Setting returns a platform setting's value, or def when unset.
+func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
+	var st setting
+	err := s.r(ctx).Where("key = ?", key).Take(&st).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return def, nil
+	}
+	return st.Value, err
+}
+
+// SetSetting stores a platform setting.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	return s.w(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "key"}},
+		DoUpdates: clause.AssignmentColumns([]string{"value"}),
+	}).Create(&setting{Key: key, Value: value}).Error
+}
+
+// ---- rate limits
+
+// Hit counts one attempt against key in a fixed window and reports whether
+// it is within limit. The count lives in the database, so every instance
+// shares it.
+func (s *Store) Hit(ctx context.Context, key string, window time.Duration, limit int) (bool, error) {
+	now := s.now()
+	var count int
+	err := s.w(ctx).Raw(`INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
+ON CONFLICT (key) DO UPDATE SET
+  count = CASE WHEN rate_limits.window_start < ? THEN 1 ELSE rate_limits.count + 1 END,
+  window_start = CASE WHEN rate_limits.window_start < ? THEN excluded.window_start ELSE rate_limits.window_start END
+RETURNING count`, key, now, now.Add(-window), now.Add(-window)).Scan(&count).Error
+	if err != nil {
+		return false, err
+	}
+	return count <= limit, nil
+}
+
+// ResetHits clears a key's window (after a successful login).
+func (s *Store) ResetHits(ctx context.Context, key string) error {
+	return s.w(ctx).Exec("DELETE FROM rate_limits WHERE key = ?", key).Error
+}

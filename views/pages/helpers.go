@@ -1,0 +1,30 @@
+// Package pages holds one templ component per page, each with its props struct.
+package pages
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func joinRoles(roles []string) string {
+	if len(roles) == 0 {
+		return "no role"
+	}
+	return strings.Join(roles, ", ")
+}
+
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func shortTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+func optTime(t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return shortTime(*t)
+}
