@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/outbound"
 	"github.com/orgsso/orgsso/app/password"
 	"github.com/orgsso/orgsso/app/secrets"
+	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/app/web"
 	"github.com/orgsso/orgsso/models"
 )
@@ -27,6 +29,7 @@ type App struct {
 	Store   *models.Store
 	Authz   *authz.Enforcer
 	Sealer  *secrets.Sealer
+	Signin  *signin.Service
 	Handler http.Handler
 	Log     *slog.Logger
 }
@@ -57,12 +60,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	store := models.NewStore(db)
 	a := &App{Config: cfg, DB: db, Store: store, Authz: az, Sealer: sealer, Log: log}
+	a.Signin = signin.New(signin.Options{
+		BaseURL:    cfg.BaseURL,
+		HTTPClient: outbound.New(outbound.Options{AllowPrivate: cfg.AllowPrivateIdP}),
+	}, store, az, sealer, log)
 	a.Handler = web.New(web.Options{
 		BaseURL:       cfg.BaseURL,
 		SecureCookies: cfg.SecureCookies(),
 		SessionIdle:   cfg.SessionIdle,
 		SessionMax:    cfg.SessionMax,
-	}, store, az, log)
+	}, web.Deps{Store: store, Authz: az, Signin: a.Signin, Sealer: sealer, Log: log})
 	return a, nil
 }
 

@@ -198,10 +198,14 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
 	return s.w(ctx).Where("user_id = ?", userID).Delete(&Session{}).Error
 }
 
-// PurgeExpired deletes sessions and rate-limit windows that have ended.
+// PurgeExpired deletes sessions, logins in flight and rate-limit windows
+// that have ended.
 func (s *Store) PurgeExpired(ctx context.Context, rateWindow time.Duration) error {
 	now := s.now()
 	if err := s.w(ctx).Where("expires_at <= ?", now).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	if err := s.w(ctx).Where("expires_at <= ?", now).Delete(&LoginState{}).Error; err != nil {
 		return err
 	}
 	return s.w(ctx).Exec("DELETE FROM rate_limits WHERE window_start < ?", now.Add(-rateWindow)).Error

@@ -126,15 +126,22 @@ func (h *Handlers) passwordLoginDenied(c echo.Context, user models.User) (bool, 
 	return true, nil
 }
 
-// logout ends the session.
+// logout ends the session and, when the session came from an IdP with an
+// end-session endpoint, sends the browser there (RP-initiated logout).
 func (h *Handlers) logout(c echo.Context) error {
+	next := "/login"
 	if u := currentUser(c); u != nil {
 		h.audit(c, nil, "user.logout", u.Email, "")
+		if sess := currentSession(c); sess != nil {
+			if idp := h.signin.LogoutURL(c.Request().Context(), sess.LogoutHint); idp != "" {
+				next = idp
+			}
+		}
 	}
 	if err := h.endSession(c); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/login")
+	return c.Redirect(http.StatusSeeOther, next)
 }
 
 func hasRole(roles []string, r string) bool {

@@ -308,3 +308,20 @@ func localPath(p string) string {
 	}
 	return p
 }
+
+// when applies middleware only to requests for which cond holds (a login
+// start is open to all, but a test start needs an admin).
+func (h *Handlers) when(cond func(echo.Context) bool, mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		guarded := next
+		for i := len(mws) - 1; i >= 0; i-- {
+			guarded = mws[i](guarded)
+		}
+		return func(c echo.Context) error {
+			if cond(c) {
+				return guarded(c)
+			}
+			return next(c)
+		}
+	}
+}

@@ -31,6 +31,13 @@ func (h *Handlers) routes(e *echo.Echo) {
 	app.GET("/register", h.showRegister)
 	app.POST("/register", h.register)
 
+	// The member side of SSO: open to everyone, protected by single-use state.
+	sso := app.Group("/o/:org", h.resolveOrg)
+	sso.GET("/login", h.showOrgLogin)
+	sso.GET("/sso/:conn/start", h.startSSO, h.when(isTestStart, h.requireLogin, h.RequirePermission("connections", "write")))
+	sso.GET("/oidc/callback", h.ssoCallback)
+	sso.POST("/oidc/callback", h.ssoCallback)
+
 	auth := app.Group("", h.requireLogin)
 	auth.GET("/", h.showDashboard)
 	auth.GET("/account/password", h.showChangePassword)

@@ -8,6 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/secrets"
+	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
 )
 
@@ -23,24 +25,36 @@ type Options struct {
 	LoginWindow time.Duration
 }
 
+// Deps are the services the handlers use.
+type Deps struct {
+	Store  *models.Store
+	Authz  *authz.Enforcer
+	Signin *signin.Service
+	Sealer *secrets.Sealer
+	Log    *slog.Logger
+}
+
 // Handlers holds what every handler uses; all handlers are its methods.
 type Handlers struct {
-	opts  Options
-	store *models.Store
-	authz *authz.Enforcer
-	log   *slog.Logger
-	now   func() time.Time
+	opts   Options
+	store  *models.Store
+	authz  *authz.Enforcer
+	signin *signin.Service
+	sealer *secrets.Sealer
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // New builds the echo server with every route.
-func New(opts Options, store *models.Store, az *authz.Enforcer, log *slog.Logger) http.Handler {
+func New(opts Options, d Deps) http.Handler {
 	if opts.LoginLimit == 0 {
 		opts.LoginLimit = 10
 	}
 	if opts.LoginWindow == 0 {
 		opts.LoginWindow = 15 * time.Minute
 	}
-	h := &Handlers{opts: opts, store: store, authz: az, log: log, now: func() time.Time { return time.Now().UTC() }}
+	h := &Handlers{opts: opts, store: d.Store, authz: d.Authz, signin: d.Signin, sealer: d.Sealer, log: d.Log,
+		now: func() time.Time { return time.Now().UTC() }}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

@@ -2,6 +2,7 @@
 package pages
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -28,3 +29,5 @@ func optTime(t *time.Time) string {
 	}
 	return shortTime(*t)
 }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

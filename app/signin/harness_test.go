@@ -1,0 +1,170 @@
+package signin_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/connector/oidc"
+	"github.com/orgsso/orgsso/app/outbound"
+	"github.com/orgsso/orgsso/app/secrets"
+	"github.com/orgsso/orgsso/app/signin"
+	"github.com/orgsso/orgsso/e2e/idp"
+	"github.com/orgsso/orgsso/models"
+)
+
+const baseURL = "http://orgsso.test"
+
+// env is one org with one OIDC connection to a real in-process IdP.
+type env struct {
+	t      testing.TB
+	store  *models.Store
+	az     *authz.Enforcer
+	sealer *secrets.Sealer
+	svc    *signin.Service
+	org    models.Organization
+	idp    *idp.OIDCServer
+	conn   models.Connection
+	admin  models.User
+}
+
+func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := models.Open(filepath.Join(t.TempDir(), "orgsso.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	az, err := authz.New(db.Write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secrets.New(make([]byte, secrets.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := models.NewStore(db)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := signin.New(signin.Options{BaseURL: baseURL, HTTPClient: outbound.New(outbound.Options{AllowPrivate: true})}, store, az, sealer, log)
+	org, err := store.CreateOrganization(ctx, "acme", "Acme Corp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := store.CreateUser(ctx, models.User{Email: "admin@acme.test", EmailVerified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := az.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	srv := idp.NewOIDC(t, idpOpts...)
+	srv.AddClient(idp.Client{ID: "orgsso", Secret: "s3cret", RedirectURIs: []string{baseURL + "/o/acme/oidc/callback"},
+		PostLogoutRedirectURIs: []string{baseURL + "/o/acme/login"}})
+	srv.AddUser(idp.User{Subject: "alice", Email: "alice@acme.test", EmailVerified: true, Name: "Alice", Groups: []string{"IT"}})
+	srv.AddUser(idp.User{Subject: "bob", Email: "bob@acme.test", EmailVerified: true, Name: "Bob", Groups: []string{"DATA_SCIENCE"}})
+	e := &env{t: t, store: store, az: az, sealer: sealer, svc: svc, org: org, idp: srv, admin: admin}
+	e.conn = e.createConnection(oidc.Config{Issuer: srv.Issuer(), Discovery: true, ClientID: "orgsso",
+		Scopes: []string{"openid", "email", "profile", "groups"}}, prov)
+	return e
+}
+
+// createConnection stores an active connection with the secret sealed.
+func (e *env) createConnection(cfg oidc.Config, prov models.Provisioning) models.Connection {
+	e.t.Helper()
+	ctx := context.Background()
+	cj, _ := json.Marshal(cfg)
+	pj, _ := json.Marshal(prov)
+	conn, err := e.store.CreateConnection(ctx, e.org.ID, models.Connection{Protocol: models.ProtocolOIDC, Preset: "okta",
+		DisplayName: "Okta", Active: true, Config: string(cj), Provisioning: string(pj)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	conn.SealedSecret = e.sealer.Seal("s3cret", signin.SecretBinding(conn))
+	conn.ConfigHash = conn.Fingerprint()
+	conn, err = e.store.UpdateConnection(ctx, e.org.ID, conn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return conn
+}
+
+// edit changes the connection's provisioning (a new version, untested).
+func (e *env) edit(prov models.Provisioning) {
+	e.t.Helper()
+	pj, _ := json.Marshal(prov)
+	e.conn.Provisioning = string(pj)
+	e.conn.ConfigHash = e.conn.Fingerprint()
+	c, err := e.store.UpdateConnection(context.Background(), e.org.ID, e.conn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.conn = c
+	e.svc.Forget(c)
+}
+
+// enable marks the connection tested at its present version (through a
+// real test login) and turns SSO on.
+func (e *env) enable() {
+	e.t.Helper()
+	res, err := e.test("alice")
+	if err != nil || !res.TestRun.Passed() {
+		e.t.Fatalf("test login: %+v %v", res.TestRun, err)
+	}
+	if err := e.store.SetSSO(context.Background(), e.org.ID, true, false); err != nil {
+		e.t.Fatal(err)
+	}
+	e.org.SSOEnabled = true
+}
+
+// begin starts a login and drives the IdP; it returns the callback request
+// and the browser binding.
+func (e *env) begin(subject string, isTest bool) (callback, binding string, err error) {
+	e.t.Helper()
+	ctx := context.Background()
+	req := signin.BeginRequest{Org: e.org, Connection: e.conn, ReturnTo: "/o/acme", IsTest: isTest, ClientKey: "192.0.2.1"}
+	if isTest {
+		req.UserID = &e.admin.ID
+	}
+	u, binding, err := e.svc.Begin(ctx, req)
+	if err != nil {
+		return "", "", err
+	}
+	e.idp.SetUser(subject)
+	cb, err := e.idp.Authorize(ctx, u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return cb.String(), binding, nil
+}
+
+func (e *env) finish(callback, binding string) (signin.Result, error) {
+	r := httptest.NewRequest("GET", callback, nil)
+	return e.svc.Finish(context.Background(), e.org, r, binding)
+}
+
+func (e *env) login(subject string) (signin.Result, error) {
+	e.t.Helper()
+	cb, binding, err := e.begin(subject, false)
+	if err != nil {
+		return signin.Result{}, err
+	}
+	return e.finish(cb, binding)
+}
+
+func (e *env) test(subject string) (signin.Result, error) {
+	e.t.Helper()
+	cb, binding, err := e.begin(subject, true)
+	if err != nil {
+		return signin.Result{}, err
+	}
+	return e.finish(cb, binding)
+}

@@ -1,0 +1,354 @@
+package signin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/connector/oidc"
+	"github.com/orgsso/orgsso/app/secrets"
+	"github.com/orgsso/orgsso/models"
+)
+
+// Options configure the service.
+type Options struct {
+	// BaseURL is the public URL every redirect URI is derived from.
+	BaseURL string
+	// StateTTL is how long a login may take from start to callback.
+	StateTTL time.Duration
+	// MaxPendingPerClient caps the logins in flight per client address, so
+	// starting logins in a loop cannot fill the database.
+	MaxPendingPerClient int
+	// HTTPClient makes every request to IdPs (app/outbound).
+	HTTPClient *http.Client
+}
+
+// Service runs logins.
+type Service struct {
+	opts   Options
+	store  *models.Store
+	authz  *authz.Enforcer
+	sealer *secrets.Sealer
+	cache  *connector.Cache
+	log    *slog.Logger
+}
+
+// New returns a Service.
+func New(opts Options, store *models.Store, az *authz.Enforcer, sealer *secrets.Sealer, log *slog.Logger) *Service {
+	if opts.StateTTL == 0 {
+		opts.StateTTL = 10 * time.Minute
+	}
+	if opts.MaxPendingPerClient == 0 {
+		opts.MaxPendingPerClient = 20
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = http.DefaultClient
+	}
+	s := &Service{opts: opts, store: store, authz: az, sealer: sealer, log: log}
+	s.cache = connector.NewCache(s.open)
+	return s
+}
+
+// CallbackURL is the org's OIDC redirect URI.
+func (s *Service) CallbackURL(org models.Organization) string {
+	return s.opts.BaseURL + "/o/" + org.Slug + "/oidc/callback"
+}
+
+// PostLogoutURL is where the IdP sends the browser after RP-initiated logout.
+func (s *Service) PostLogoutURL(org models.Organization) string {
+	return s.opts.BaseURL + "/o/" + org.Slug + "/login"
+}
+
+// SecretBinding binds a connection's sealed secret to that connection.
+func SecretBinding(c models.Connection) string { return "connection:" + c.PublicID }
+
+func cacheKey(orgID, connID int64) string {
+	return strconv.FormatInt(orgID, 10) + ":" + strconv.FormatInt(connID, 10)
+}
+
+// open is the cache's OpenFunc: it loads the connection (org-scoped) and
+// opens its protocol's connector at exactly the asked version.
+func (s *Service) open(ctx context.Context, key string, version int64) (connector.Connector, error) {
+	orgPart, connPart, _ := strings.Cut(key, ":")
+	orgID, err1 := strconv.ParseInt(orgPart, 10, 64)
+	connID, err2 := strconv.ParseInt(connPart, 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("signin: bad connector key %q", key)
+	}
+	conn, err := s.store.ConnectionByID(ctx, orgID, connID)
+	if err != nil {
+		return nil, err
+	}
+	if conn.Version != version {
+		return nil, connector.NewError(connector.CodeInvalidConfig,
+			"The connection's settings changed while this login was in progress. Start again.", nil)
+	}
+	return s.Open(ctx, conn)
+}
+
+// Open opens a connector for the connection as stored, uncached (the
+// settings page uses it to check an IdP when saving).
+func (s *Service) Open(ctx context.Context, conn models.Connection) (connector.Connector, error) {
+	switch conn.Protocol {
+	case models.ProtocolOIDC:
+		cfg, err := OIDCConfig(conn)
+		if err != nil {
+			return nil, err
+		}
+		if conn.SealedSecret != "" {
+			secret, err := s.sealer.Open(conn.SealedSecret, SecretBinding(conn))
+			if err != nil {
+				return nil, connector.NewError(connector.CodeInvalidConfig,
+					"The stored client secret cannot be read with this server's secret key. Enter the client secret again.", err)
+			}
+			cfg.ClientSecret = secret
+		}
+		return cfg.Open(ctx, s.opts.HTTPClient, s.log)
+	}
+	return nil, connector.NewError(connector.CodeInvalidConfig, "This connection's protocol "+conn.Protocol+" is not supported.", nil)
+}
+
+// OIDCConfig decodes an OIDC connection's stored configuration.
+func OIDCConfig(conn models.Connection) (oidc.Config, error) {
+	var cfg oidc.Config
+	if err := json.Unmarshal([]byte(conn.Config), &cfg); err != nil {
+		return cfg, fmt.Errorf("connection %s: config: %w", conn.PublicID, err)
+	}
+	return cfg, nil
+}
+
+// ProvisioningOf decodes a connection's provisioning rules.
+func ProvisioningOf(conn models.Connection) (models.Provisioning, error) {
+	var p models.Provisioning
+	if conn.Provisioning == "" {
+		return p, nil
+	}
+	err := json.Unmarshal([]byte(conn.Provisioning), &p)
+	return p, err
+}
+
+func random() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// Problem is a login failure a person can read: a title, one sentence of
+// what happened and what to do.
+type Problem struct {
+	Status  int
+	Title   string
+	Message string
+	Hint    string
+	Code    string
+	Err     error // detail for the log only
+}
+
+func (p *Problem) Error() string {
+	if p.Err != nil {
+		return p.Code + ": " + p.Message + ": " + p.Err.Error()
+	}
+	return p.Code + ": " + p.Message
+}
+
+func (p *Problem) Unwrap() error { return p.Err }
+
+func problem(status int, code, title, msg, hint string, err error) *Problem {
+	return &Problem{Status: status, Code: code, Title: title, Message: msg, Hint: hint, Err: err}
+}
+
+// ErrNotEnabled means a member tried a connection that may not be used.
+var ErrNotEnabled = errors.New("signin: connection not enabled for member logins")
+
+// BeginRequest is what the web layer knows when a login starts.
+type BeginRequest struct {
+	Org        models.Organization
+	Connection models.Connection
+	ReturnTo   string // a local path, checked by the caller
+	IsTest     bool   // an admin's test of the connection
+	UserID     *int64 // who runs the test
+	ClientKey  string // the client's address, for the in-flight cap
+	Forwarded  map[string]string
+}
+
+// Begin starts a login: it stores the single-use state and returns the
+// IdP URL to send the browser to, and a browser binding the caller puts in
+// a cookie and hands back to Finish.
+func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, binding string, err error) {
+	conn := req.Connection
+	if !req.IsTest {
+		if err := s.usable(ctx, req.Org, conn); err != nil {
+			return "", "", err
+		}
+	}
+	c, err := s.cache.Get(ctx, cacheKey(req.Org.ID, conn.ID), conn.Version)
+	if err != nil {
+		return "", "", err
+	}
+	state := random()
+	binding = random()
+	redirectURL, pending, err := c.Begin(ctx, connector.LoginRequest{State: state, CallbackURL: s.CallbackURL(req.Org), ForwardedParams: req.Forwarded})
+	if err != nil {
+		return "", "", err
+	}
+	now := time.Now().UTC()
+	st := models.LoginState{
+		StateHash: hash(state), OrgID: req.Org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
+		Pending: s.sealer.Seal(string(pending), "login:"+hash(state)), BindingHash: hash(binding),
+		ReturnTo: req.ReturnTo, IsTest: req.IsTest, UserID: req.UserID, ClientKey: req.ClientKey,
+		ExpiresAt: now.Add(s.opts.StateTTL),
+	}
+	if err := s.store.SaveLoginState(ctx, st, s.opts.MaxPendingPerClient); err != nil {
+		if errors.Is(err, models.ErrTooManyLogins) {
+			return "", "", problem(http.StatusTooManyRequests, "too_many_logins", "Too many sign-ins in progress",
+				"Too many sign-ins were started from here without finishing.", "Wait ten minutes, then try once more.", err)
+		}
+		return "", "", err
+	}
+	return redirectURL, binding, nil
+}
+
+// usable refuses a member login through a connection that is off, not
+// tested at its present configuration, or of an org without SSO.
+func (s *Service) usable(ctx context.Context, org models.Organization, conn models.Connection) error {
+	if !org.SSOEnabled || !conn.Active {
+		return problem(http.StatusNotFound, "not_enabled", "Sign-in not available",
+			"This sign-in option is not enabled for "+org.Name+".", "Use another option on the login page, or ask an administrator.", ErrNotEnabled)
+	}
+	if _, err := s.store.PassedTestRun(ctx, org.ID, conn); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return problem(http.StatusNotFound, "untested", "Sign-in not available",
+				"This sign-in option has changed and an administrator has not tested it yet.", "Ask an administrator of "+org.Name+" to run a test of the connection.", ErrNotEnabled)
+		}
+		return err
+	}
+	return nil
+}
+
+// Result is what a finished callback produced: a test run, or a user who
+// is now logged in.
+type Result struct {
+	Connection models.Connection
+	IsTest     bool
+	TestRun    models.TestRun // when IsTest
+	User       models.User    // when !IsTest
+	ReturnTo   string
+	// LogoutHint is sealed state for RP-initiated logout, to keep with the
+	// session (empty when the IdP has no logout endpoint).
+	LogoutHint string
+}
+
+// Finish completes the login whose state the IdP sent back to the org's
+// callback. binding is the value of the browser's binding cookie.
+func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.Request, binding string) (Result, error) {
+	state := r.FormValue("state")
+	if state == "" {
+		return Result{}, problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
+			"The identity provider's answer carried no state, so it cannot be matched to a sign-in.", "Start the sign-in again from the login page.", nil)
+	}
+	st, err := s.store.TakeLoginState(ctx, hash(state))
+	if errors.Is(err, models.ErrNotFound) || (err == nil && st.OrgID != org.ID) {
+		return Result{}, problem(http.StatusBadRequest, connector.CodeStateExpired, "Sign-in expired",
+			"This sign-in has expired or was already used.", "Start the sign-in again from the login page.", err)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hash(binding)), []byte(st.BindingHash)) != 1 {
+		return Result{}, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",
+			"This sign-in was started in another browser or its cookie is missing.", "Start the sign-in again in this browser; allow cookies for this site.", nil)
+	}
+	conn, err := s.store.ConnectionByID(ctx, org.ID, st.ConnectionID)
+	if err != nil {
+		return Result{}, problem(http.StatusBadRequest, "connection_gone", "Sign-in failed",
+			"The connection used for this sign-in no longer exists.", "Start again from the login page.", err)
+	}
+	res := Result{Connection: conn, IsTest: st.IsTest, ReturnTo: st.ReturnTo}
+	if conn.Version != st.ConfigVersion {
+		err := problem(http.StatusConflict, "config_changed", "Sign-in interrupted",
+			"The connection's settings changed while this sign-in was in progress.", "Start again.", nil)
+		if st.IsTest {
+			return s.recordTest(ctx, org, conn, st, connector.Identity{}, connector.NewError("config_changed", err.Message+" Run the test again.", nil))
+		}
+		return res, err
+	}
+	if !st.IsTest {
+		if err := s.usable(ctx, org, conn); err != nil {
+			return res, err
+		}
+	}
+	pending, err := s.sealer.Open(st.Pending, "login:"+st.StateHash)
+	if err != nil {
+		return res, err
+	}
+	c, err := s.cache.Get(ctx, cacheKey(org.ID, conn.ID), conn.Version)
+	if err != nil {
+		if st.IsTest {
+			return s.recordTest(ctx, org, conn, st, connector.Identity{}, err)
+		}
+		return res, s.idpProblem(org, err)
+	}
+	ident, ferr := c.Finish(ctx, r, []byte(pending))
+	if st.IsTest {
+		return s.recordTest(ctx, org, conn, st, ident, ferr)
+	}
+	if ferr != nil {
+		return res, s.idpProblem(org, ferr)
+	}
+	prov, err := ProvisioningOf(conn)
+	if err != nil {
+		return res, err
+	}
+	user, err := s.provision(ctx, org, conn, prov, ident)
+	if err != nil {
+		return res, err
+	}
+	res.User = user
+	if lo, ok := c.(connector.Logouter); ok && ident.IDTokenHint != "" {
+		if _, has := lo.LogoutURL(ctx, "x", s.PostLogoutURL(org)); has {
+			res.LogoutHint = s.sealLogoutHint(logoutHint{OrgID: org.ID, ConnectionID: conn.ID, Version: conn.Version, IDToken: ident.IDTokenHint})
+		}
+	}
+	return res, nil
+}
+
+// idpProblem turns a connector failure into a page a member can read; the
+// technical detail goes only to the log.
+func (s *Service) idpProblem(org models.Organization, err error) error {
+	ce, ok := connector.AsError(err)
+	if !ok {
+		return err
+	}
+	s.log.Warn("sso login failed", "org", org.Slug, "code", ce.Code, "err", err)
+	switch ce.Code {
+	case connector.CodeEmailUnverified:
+		return problem(http.StatusForbidden, ce.Code, "Email not verified",
+			"Your identity provider has not verified your email address, and "+org.Name+" requires a verified one.",
+			"Verify your email address with your identity provider, then sign in again.", err)
+	case connector.CodeIdPError:
+		return problem(http.StatusBadGateway, ce.Code, "Sign-in refused by your identity provider", ce.Reason,
+			"Try again; if it keeps failing, tell an administrator of "+org.Name+".", err)
+	}
+	return problem(http.StatusBadGateway, ce.Code, "Sign-in failed",
+		"The answer from your identity provider could not be accepted.", "Try again; if it keeps failing, tell an administrator of "+org.Name+".", err)
+}

@@ -1,0 +1,328 @@
+package signin_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/signin"
+	"github.com/orgsso/orgsso/e2e/idp"
+	"github.com/orgsso/orgsso/models"
+)
+
+var jitProv = models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "IT->admin;DATA_SCIENCE->user"}
+
+func problemCode(t *testing.T, err error) string {
+	t.Helper()
+	var p *signin.Problem
+	if !errors.As(err, &p) {
+		t.Fatalf("want a *signin.Problem, got %v", err)
+	}
+	return p.Code
+}
+
+func (e *env) roles(u models.User) []string {
+	r, err := e.az.Roles(u.ID, e.org.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+func TestMemberLoginCreatesAccountWithMappedRole(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	res, err := e.login("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.User.Email != "bob@acme.test" || !res.User.EmailVerified || res.User.Name != "Bob" {
+		t.Fatalf("user = %+v", res.User)
+	}
+	if got := e.roles(res.User); !slices.Equal(got, []string{"user"}) {
+		t.Fatalf("roles = %v, want [user]", got)
+	}
+	if res.ReturnTo != "/o/acme" {
+		t.Fatalf("return_to = %q", res.ReturnTo)
+	}
+}
+
+func TestRoleSyncAddsAndRemovesAcrossLogins(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	first, err := e.login("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.roles(first.User); !slices.Equal(got, []string{"admin"}) {
+		t.Fatalf("first login roles = %v, want [admin]", got)
+	}
+	// At the IdP, alice leaves IT and joins DATA_SCIENCE.
+	e.idp.AddUser(idp.User{Subject: "alice", Email: "alice@acme.test", EmailVerified: true, Groups: []string{"DATA_SCIENCE"}})
+	second, err := e.login("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.User.ID != first.User.ID {
+		t.Fatal("second login made another account")
+	}
+	if got := e.roles(second.User); !slices.Equal(got, []string{"user"}) {
+		t.Fatalf("second login roles = %v, want [user] (admin removed, user added)", got)
+	}
+	// With no mapped group left, the member loses access.
+	e.idp.AddUser(idp.User{Subject: "alice", Email: "alice@acme.test", EmailVerified: true})
+	if _, err := e.login("alice"); problemCode(t, err) != "no_role" {
+		t.Fatalf("login without groups: %v", err)
+	}
+	if got := e.roles(second.User); len(got) != 0 {
+		t.Fatalf("roles after groups gone = %v, want none", got)
+	}
+}
+
+func TestWithoutSyncMappedRolesAreOnlyAdded(t *testing.T) {
+	prov := jitProv
+	prov.SyncRoles = false
+	e := newEnv(t, prov)
+	e.enable()
+	first, err := e.login("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.idp.AddUser(idp.User{Subject: "alice", Email: "alice@acme.test", EmailVerified: true, Groups: []string{"DATA_SCIENCE"}})
+	if _, err := e.login("alice"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.roles(first.User); !slices.Equal(got, []string{"admin", "user"}) {
+		t.Fatalf("roles = %v, want [admin user]", got)
+	}
+}
+
+func TestJITOffRefusesUnknownPeople(t *testing.T) {
+	prov := jitProv
+	prov.JIT = false
+	e := newEnv(t, prov)
+	e.enable()
+	if _, err := e.login("bob"); problemCode(t, err) != "no_account" {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := e.store.UserByEmail(context.Background(), "bob@acme.test"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatal("an account was created with JIT off")
+	}
+}
+
+func TestActivationLeavesNewAccountsPending(t *testing.T) {
+	prov := jitProv
+	prov.Activation = true
+	e := newEnv(t, prov)
+	e.enable()
+	_, err := e.login("bob")
+	if problemCode(t, err) != "pending" {
+		t.Fatalf("err = %v", err)
+	}
+	u, err := e.store.UserByEmail(context.Background(), "bob@acme.test")
+	if err != nil || u.Status != models.StatusPending {
+		t.Fatalf("user = %+v, %v", u, err)
+	}
+	if err := e.store.SetUserStatus(context.Background(), u.ID, models.StatusActive); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.login("bob"); err != nil {
+		t.Fatalf("login after activation: %v", err)
+	}
+}
+
+func TestStateIsSingleUse(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	cb, binding, err := e.begin("bob", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.finish(cb, binding); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.finish(cb, binding); problemCode(t, err) != connector.CodeStateExpired {
+		t.Fatalf("replayed callback: %v", err)
+	}
+}
+
+func TestCallbackFromAnotherBrowserIsRefused(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	cb, _, err := e.begin("bob", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.finish(cb, "another-browser"); problemCode(t, err) != connector.CodeStateMismatch {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMemberLoginNeedsPassedTestAtCurrentVersion(t *testing.T) {
+	e := newEnv(t, jitProv)
+	if err := e.store.SetSSO(context.Background(), e.org.ID, true, false); err != nil {
+		t.Fatal(err)
+	}
+	e.org.SSOEnabled = true
+	if _, err := e.login("bob"); problemCode(t, err) != "untested" {
+		t.Fatalf("untested connection: %v", err)
+	}
+	e.enable()
+	if _, err := e.login("bob"); err != nil {
+		t.Fatalf("tested connection: %v", err)
+	}
+	e.edit(models.Provisioning{JIT: true, DefaultRole: "user"})
+	if _, err := e.login("bob"); problemCode(t, err) != "untested" {
+		t.Fatalf("edited connection: %v", err)
+	}
+}
+
+func TestLoginBegunBeforeAnEditDoesNotComplete(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	cb, binding, err := e.begin("bob", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.edit(models.Provisioning{JIT: true, DefaultRole: "admin"})
+	if _, err := e.finish(cb, binding); problemCode(t, err) != "config_changed" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLoginBegunBeforeDeactivationDoesNotComplete(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	cb, binding, err := e.begin("bob", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetConnectionActive(context.Background(), e.org.ID, e.conn.ID, false, "admin@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.finish(cb, binding); problemCode(t, err) != "not_enabled" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestTestRunRecordsClaimsAndMappingWithoutTokens(t *testing.T) {
+	e := newEnv(t, jitProv)
+	res, err := e.test("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := res.TestRun
+	if !run.Passed() || !run.Current(e.conn) || run.StartedByEmail != "admin@acme.test" {
+		t.Fatalf("run = %+v", run)
+	}
+	for _, secret := range []string{"access_token", "id_token", "s3cret", "eyJ"} {
+		if strings.Contains(run.Claims, secret) || strings.Contains(run.Mapped, secret) {
+			t.Fatalf("test run stores %q: %s %s", secret, run.Claims, run.Mapped)
+		}
+	}
+	var m signin.Mapped
+	if err := json.Unmarshal([]byte(run.Mapped), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Email != "alice@acme.test" || !slices.Equal(m.Roles, []string{"admin"}) || len(m.Grants) != 1 || m.Grants[0].Because != "IT→admin" {
+		t.Fatalf("mapped = %+v", m)
+	}
+	// A test changes nothing for the person tested.
+	if _, err := e.store.UserByEmail(context.Background(), "alice@acme.test"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatal("a test login created an account")
+	}
+}
+
+func TestFailedTestExplainsTheAudienceInWords(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.idp.TamperIDToken(func(tok *idp.IDToken) { tok.Claims["aud"] = "someone-else" })
+	res, err := e.test("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TestRun.Passed() || res.TestRun.ErrorCode != connector.CodeAudMismatch {
+		t.Fatalf("run = %+v", res.TestRun)
+	}
+	if !strings.Contains(res.TestRun.Reason, "someone-else") || !strings.Contains(res.TestRun.Reason, "orgsso") {
+		t.Fatalf("reason %q does not name both client ids", res.TestRun.Reason)
+	}
+}
+
+func TestExistingAccountLinksOnlyWhenBothSidesVouch(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name          string
+		link          bool
+		localVerified bool
+		wantErr       string
+	}{
+		{"linking off", false, true, "account_exists"},
+		{"local email unverified", true, false, "account_exists"},
+		{"both verified and linking on", true, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prov := jitProv
+			prov.LinkByVerifiedEmail = tc.link
+			e := newEnv(t, prov)
+			e.enable()
+			local, err := e.store.CreateUser(ctx, models.User{Email: "bob@acme.test", EmailVerified: tc.localVerified})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.login("bob")
+			if tc.wantErr != "" {
+				if problemCode(t, err) != tc.wantErr {
+					t.Fatalf("err = %v", err)
+				}
+				if _, lerr := e.store.IdentityLinkBySubject(ctx, e.conn.ID, "bob"); !errors.Is(lerr, models.ErrNotFound) {
+					t.Fatal("identity linked anyway")
+				}
+				return
+			}
+			if err != nil || res.User.ID != local.ID {
+				t.Fatalf("login = %+v, %v; want the existing account", res.User, err)
+			}
+		})
+	}
+}
+
+func TestPendingLoginsPerClientAreCapped(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	var err error
+	for i := 0; i < 25 && err == nil; i++ {
+		_, _, err = e.svc.Begin(context.Background(), signin.BeginRequest{Org: e.org, Connection: e.conn, ClientKey: "198.51.100.7"})
+	}
+	if problemCode(t, err) != "too_many_logins" {
+		t.Fatalf("err = %v", err)
+	}
+	// Another client is not affected.
+	if _, _, err := e.svc.Begin(context.Background(), signin.BeginRequest{Org: e.org, Connection: e.conn, ClientKey: "198.51.100.8"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLogoutURLCarriesHintAndRedirect(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	res, err := e.login("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.LogoutHint == "" || strings.Contains(res.LogoutHint, "eyJ") {
+		t.Fatalf("logout hint %q: want sealed, non-empty", res.LogoutHint)
+	}
+	u, err := url.Parse(e.svc.LogoutURL(context.Background(), res.LogoutHint))
+	if err != nil || u.Host == "" {
+		t.Fatalf("logout url %v %v", u, err)
+	}
+	q := u.Query()
+	if q.Get("id_token_hint") == "" || q.Get("post_logout_redirect_uri") != baseURL+"/o/acme/login" {
+		t.Fatalf("logout query = %v", q)
+	}
+}

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/signin"
+	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/pages"
+)
+
+const bindingCookie = "orgsso_login"
+
+// enabledConnections are the connections a member may log in through:
+// active, with a passed test at their present configuration, in an org with
+// SSO on.
+func (h *Handlers) enabledConnections(c echo.Context, org *models.Organization) ([]models.Connection, error) {
+	if !org.SSOEnabled {
+		return nil, nil
+	}
+	ctx := c.Request().Context()
+	all, err := h.store.Connections(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []models.Connection
+	for _, conn := range all {
+		if !conn.Active {
+			continue
+		}
+		if _, err := h.store.PassedTestRun(ctx, org.ID, conn); err == nil {
+			out = append(out, conn)
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// showOrgLogin is the org's member login page.
+func (h *Handlers) showOrgLogin(c echo.Context) error {
+	org := currentOrg(c)
+	conns, err := h.enabledConnections(c, org)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pages.OrgLogin(pages.OrgLoginProps{
+		Layout: h.layoutProps(c, "Sign in to "+org.Name), Org: *org, Connections: conns,
+		ReturnTo: localPath(c.QueryParam("return_to")), LoggedOut: c.QueryParam("logged_out") != "",
+	}))
+}
+
+func isTestStart(c echo.Context) bool { return c.QueryParam("test") == "1" }
+
+// startSSO begins a login through a connection (or an admin's test of it)
+// and sends the browser to the IdP.
+func (h *Handlers) startSSO(c echo.Context) error {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	conn, err := h.store.ConnectionByPublicID(ctx, org.ID, c.Param("conn"))
+	if err != nil {
+		return err
+	}
+	req := signin.BeginRequest{Org: *org, Connection: conn, ReturnTo: localPath(c.QueryParam("return_to")),
+		IsTest: isTestStart(c), ClientKey: c.RealIP()}
+	if hint := strings.TrimSpace(c.QueryParam("login_hint")); hint != "" {
+		req.Forwarded = map[string]string{"login_hint": truncate(hint, 254)}
+	}
+	if req.IsTest {
+		uid := currentUser(c).ID
+		req.UserID = &uid
+	}
+	redirectURL, binding, err := h.signin.Begin(ctx, req)
+	if err != nil {
+		if _, ok := connector.AsError(err); ok && req.IsTest {
+			run, rerr := h.signin.FailTest(ctx, *org, conn, *req.UserID, err)
+			if rerr != nil {
+				return rerr
+			}
+			return c.Redirect(http.StatusSeeOther, testResultPath(org, conn, run))
+		}
+		return h.loginProblem(c, err)
+	}
+	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: binding, Path: "/o/" + org.Slug + "/",
+		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+	if req.IsTest {
+		h.audit(c, &org.ID, "connection.test_start", conn.DisplayName, "version="+itoa64(conn.Version))
+	}
+	return c.Redirect(http.StatusSeeOther, redirectURL)
+}
+
+// ssoCallback is the org's OIDC redirect URI: it finishes the login whose
+// state came back, then shows a test result or logs the member in.
+func (h *Handlers) ssoCallback(c echo.Context) error {
+	org := currentOrg(c)
+	binding := ""
+	if ck, err := c.Cookie(bindingCookie); err == nil {
+		binding = ck.Value
+	}
+	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
+	res, err := h.signin.Finish(c.Request().Context(), *org, c.Request(), binding)
+	if err != nil {
+		return h.loginProblem(c, err)
+	}
+	if res.IsTest {
+		h.audit(c, &org.ID, "connection.test", res.Connection.DisplayName,
+			"version="+itoa64(res.TestRun.ConfigVersion)+" result="+res.TestRun.Status)
+		return c.Redirect(http.StatusSeeOther, testResultPath(org, res.Connection, res.TestRun))
+	}
+	connID := res.Connection.ID
+	if err := h.startSession(c, res.User, models.Session{ConnectionID: &connID, LogoutHint: res.LogoutHint}); err != nil {
+		return err
+	}
+	h.audit(c, &org.ID, "user.login", res.User.Email, "sso connection="+res.Connection.DisplayName)
+	returnTo := res.ReturnTo
+	if returnTo == "" || returnTo == "/" {
+		returnTo = "/o/" + org.Slug
+	}
+	return c.Redirect(http.StatusSeeOther, localPath(returnTo))
+}
+
+func testResultPath(org *models.Organization, conn models.Connection, run models.TestRun) string {
+	return "/o/" + org.Slug + "/settings/sso/connections/" + conn.PublicID + "/tests/" + itoa64(run.ID)
+}
+
+// loginProblem shows a failed login as a readable page; only unexpected
+// errors become 500s.
+func (h *Handlers) loginProblem(c echo.Context, err error) error {
+	var p *signin.Problem
+	if !errors.As(err, &p) {
+		if ce, ok := connector.AsError(err); ok {
+			h.log.Warn("sso", "code", ce.Code, "err", err)
+			p = &signin.Problem{Status: http.StatusBadGateway, Title: "Sign-in failed", Message: ce.Reason,
+				Hint: "Try again; if it keeps failing, tell an administrator of your organization."}
+		} else {
+			return err
+		}
+	} else if p.Err != nil {
+		h.log.Info("sso login refused", "code", p.Code, "err", p.Err)
+	}
+	lp := h.layoutProps(c, p.Title)
+	return render(c, p.Status, pages.Error(pages.ErrorProps{Layout: lp, Status: p.Status, Message: p.Message, Hint: p.Hint}))
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,367 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Protocols of a connection.
+const (
+	ProtocolOIDC = "oidc"
+	ProtocolSAML = "saml"
+)
+
+// Test statuses.
+const (
+	TestPassed = "passed"
+	TestFailed = "failed"
+)
+
+// Provisioning says what a login through a connection does with the person.
+type Provisioning struct {
+	// JIT creates an account at the first login; off admits only people
+	// who already have an account (linked, or linkable by verified email).
+	JIT bool `json:"jit"`
+	// Activation leaves accounts created by JIT pending until an admin
+	// activates them.
+	Activation bool `json:"activation"`
+	// Consent shows what the org will receive and creates the account only
+	// once the person accepts.
+	Consent bool `json:"consent"`
+	// DefaultRole is given to everyone who logs in: "", "user" or "admin".
+	DefaultRole string `json:"defaultRole"`
+	// GroupMappings is "GROUP->role;GROUP->role".
+	GroupMappings string `json:"groupMappings"`
+	// SyncRoles makes the org roles exactly the mapped ones at every login,
+	// removing roles whose group is gone.
+	SyncRoles bool `json:"syncRoles"`
+	// LinkByVerifiedEmail lets a first login attach to an existing account
+	// whose email is verified, when the IdP vouches for the same email.
+	LinkByVerifiedEmail bool `json:"linkByVerifiedEmail"`
+}
+
+// Connection is one identity provider connection of an org.
+type Connection struct {
+	ID           int64     `gorm:"primaryKey"`
+	PublicID     string    `gorm:"column:public_id"`
+	OrgID        int64     `gorm:"column:org_id"`
+	Protocol     string    `gorm:"column:protocol"`
+	Preset       string    `gorm:"column:preset"`
+	DisplayName  string    `gorm:"column:display_name"`
+	LogoURL      string    `gorm:"column:logo_url"`
+	Active       bool      `gorm:"column:active"`
+	Version      int64     `gorm:"column:version"`
+	Config       string    `gorm:"column:config"`       // protocol JSON, no secrets
+	Provisioning string    `gorm:"column:provisioning"` // Provisioning JSON
+	ConfigHash   string    `gorm:"column:config_hash"`  // hash of what a test depends on
+	SealedSecret string    `gorm:"column:sealed_secret"`
+	CreatedAt    time.Time `gorm:"column:created_at"`
+	UpdatedAt    time.Time `gorm:"column:updated_at"`
+	UpdatedBy    string    `gorm:"column:updated_by"`
+}
+
+// TestRun is the outcome of one test login through a connection at one
+// configuration.
+type TestRun struct {
+	ID             int64     `gorm:"primaryKey"`
+	ConnectionID   int64     `gorm:"column:connection_id"`
+	ConfigVersion  int64     `gorm:"column:config_version"`
+	ConfigHash     string    `gorm:"column:config_hash"`
+	StartedBy      *int64    `gorm:"column:started_by"`
+	StartedByEmail string    `gorm:"column:started_by_email"`
+	Status         string    `gorm:"column:status"`
+	ErrorCode      string    `gorm:"column:error_code"`
+	Reason         string    `gorm:"column:reason"`
+	Detail         string    `gorm:"column:detail"`
+	Claims         string    `gorm:"column:claims"` // JSON, tokens removed
+	Mapped         string    `gorm:"column:mapped"` // JSON of what the claims map to
+	FinishedAt     time.Time `gorm:"column:finished_at"`
+}
+
+// Passed reports whether the run passed.
+func (t TestRun) Passed() bool { return t.Status == TestPassed }
+
+// Current reports whether the run was made at the connection's present
+// configuration.
+func (t TestRun) Current(c Connection) bool {
+	return t.ConfigVersion == c.Version && t.ConfigHash == c.ConfigHash
+}
+
+// IdentityLink ties an IdP subject at a connection to an account.
+type IdentityLink struct {
+	ID           int64     `gorm:"primaryKey"`
+	ConnectionID int64     `gorm:"column:connection_id"`
+	Subject      string    `gorm:"column:subject"`
+	UserID       int64     `gorm:"column:user_id"`
+	CreatedAt    time.Time `gorm:"column:created_at"`
+	LastLoginAt  time.Time `gorm:"column:last_login_at"`
+}
+
+// LoginState is a login in flight: server-side, single use, short-lived.
+// Only the hash of the state and of the browser binding are stored.
+type LoginState struct {
+	StateHash     string    `gorm:"column:state_hash;primaryKey"`
+	OrgID         int64     `gorm:"column:org_id"`
+	ConnectionID  int64     `gorm:"column:connection_id"`
+	ConfigVersion int64     `gorm:"column:config_version"`
+	Pending       string    `gorm:"column:pending"` // sealed connector state (nonce, PKCE verifier)
+	BindingHash   string    `gorm:"column:binding_hash"`
+	ReturnTo      string    `gorm:"column:return_to"`
+	IsTest        bool      `gorm:"column:is_test"`
+	UserID        *int64    `gorm:"column:user_id"`
+	ClientKey     string    `gorm:"column:client_key"`
+	CreatedAt     time.Time `gorm:"column:created_at"`
+	ExpiresAt     time.Time `gorm:"column:expires_at"`
+}
+
+func newPublicID() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return "c_" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ---- connections
+
+// CreateConnection adds a connection to an org at version 1; ErrConflict
+// when the display name is taken in the org.
+func (s *Store) CreateConnection(ctx context.Context, orgID int64, c Connection) (Connection, error) {
+	now := s.now()
+	c.ID = 0
+	c.OrgID = orgID
+	c.PublicID = newPublicID()
+	c.Version = 1
+	c.CreatedAt, c.UpdatedAt = now, now
+	err := s.w(ctx).Create(&c).Error
+	return c, translate(err)
+}
+
+// Connections lists an org's connections by name.
+func (s *Store) Connections(ctx context.Context, orgID int64) ([]Connection, error) {
+	var out []Connection
+	err := s.r(ctx).Where("org_id = ?", orgID).Order("display_name, id").Find(&out).Error
+	return out, err
+}
+
+// ConnectionByPublicID finds an org's connection by its public id.
+func (s *Store) ConnectionByPublicID(ctx context.Context, orgID int64, publicID string) (Connection, error) {
+	var c Connection
+	err := s.r(ctx).Where("org_id = ? AND public_id = ?", orgID, publicID).Take(&c).Error
+	return c, translate(err)
+}
+
+// ConnectionByID finds an org's connection by its internal id.
+func (s *Store) ConnectionByID(ctx context.Context, orgID, id int64) (Connection, error) {
+	var c Connection
+	err := s.r(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&c).Error
+	return c, translate(err)
+}
+
+// UpdateConnection stores c's settings if the stored version is still
+// c.Version, and bumps the version; ErrConflict when someone saved in
+// between (or the new name is taken).
+func (s *Store) UpdateConnection(ctx context.Context, orgID int64, c Connection) (Connection, error) {
+	res := s.w(ctx).Model(&Connection{}).Where("org_id = ? AND id = ? AND version = ?", orgID, c.ID, c.Version).
+		Updates(map[string]any{
+			"display_name": c.DisplayName, "logo_url": c.LogoURL, "preset": c.Preset,
+			"config": c.Config, "provisioning": c.Provisioning, "config_hash": c.ConfigHash,
+			"sealed_secret": c.SealedSecret, "updated_at": s.now(), "updated_by": c.UpdatedBy,
+			"version": gorm.Expr("version + 1"),
+		})
+	if err := translate(res.Error); err != nil {
+		return c, err
+	}
+	if res.RowsAffected == 0 {
+		if _, err := s.ConnectionByID(ctx, orgID, c.ID); err != nil {
+			return c, err
+		}
+		return c, ErrConflict
+	}
+	return s.connectionFromWriter(ctx, orgID, c.ID)
+}
+
+// connectionFromWriter reads a row through the writer, so a read right after
+// a write sees it on every database.
+func (s *Store) connectionFromWriter(ctx context.Context, orgID, id int64) (Connection, error) {
+	var out Connection
+	err := s.w(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&out).Error
+	return out, translate(err)
+}
+
+// SetConnectionActive switches a connection on or off. Activation does not
+// change the configuration, so the version and any passed test stay.
+func (s *Store) SetConnectionActive(ctx context.Context, orgID, id int64, active bool, by string) error {
+	res := s.w(ctx).Model(&Connection{}).Where("org_id = ? AND id = ?", orgID, id).
+		Updates(map[string]any{"active": active, "updated_at": s.now(), "updated_by": by})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return res.Error
+}
+
+// DeleteConnection removes a connection, its tests and identity links.
+func (s *Store) DeleteConnection(ctx context.Context, orgID, id int64) error {
+	res := s.w(ctx).Where("org_id = ? AND id = ?", orgID, id).Delete(&Connection{})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return res.Error
+}
+
+// SetSSO turns an org's SSO and SSO enforcement on or off.
+func (s *Store) SetSSO(ctx context.Context, orgID int64, enabled, enforced bool) error {
+	res := s.w(ctx).Model(&Organization{}).Where("id = ?", orgID).
+		Updates(map[string]any{"sso_enabled": enabled, "sso_enforced": enforced, "updated_at": s.now()})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return res.Error
+}
+
+// ---- test runs
+
+// RecordTestRun stores a test's outcome for one of the org's connections.
+func (s *Store) RecordTestRun(ctx context.Context, orgID int64, t TestRun) (TestRun, error) {
+	if _, err := s.ConnectionByID(ctx, orgID, t.ConnectionID); err != nil {
+		return t, err
+	}
+	t.FinishedAt = s.now()
+	err := s.w(ctx).Create(&t).Error
+	return t, err
+}
+
+// TestRun loads one test of one of the org's connections.
+func (s *Store) TestRun(ctx context.Context, orgID, connectionID, id int64) (TestRun, error) {
+	if _, err := s.ConnectionByID(ctx, orgID, connectionID); err != nil {
+		return TestRun{}, err
+	}
+	var t TestRun
+	err := s.w(ctx).Where("id = ? AND connection_id = ?", id, connectionID).Take(&t).Error
+	return t, translate(err)
+}
+
+// LatestTestRuns returns the newest test of each of the org's connections,
+// by connection id.
+func (s *Store) LatestTestRuns(ctx context.Context, orgID int64) (map[int64]TestRun, error) {
+	var runs []TestRun
+	err := s.r(ctx).Where(`id IN (SELECT MAX(t.id) FROM test_runs t JOIN connections c ON c.id = t.connection_id
+		WHERE c.org_id = ? GROUP BY t.connection_id)`, orgID).Find(&runs).Error
+	out := make(map[int64]TestRun, len(runs))
+	for _, r := range runs {
+		out[r.ConnectionID] = r
+	}
+	return out, err
+}
+
+// PassedTestRun returns the newest passed test of the connection at its
+// present configuration, or ErrNotFound.
+func (s *Store) PassedTestRun(ctx context.Context, orgID int64, c Connection) (TestRun, error) {
+	var t TestRun
+	err := s.r(ctx).Joins("JOIN connections c ON c.id = test_runs.connection_id").
+		Where("c.org_id = ? AND test_runs.connection_id = ? AND test_runs.config_version = ? AND test_runs.config_hash = ? AND test_runs.status = ?",
+			orgID, c.ID, c.Version, c.ConfigHash, TestPassed).
+		Order("test_runs.id DESC").Take(&t).Error
+	return t, translate(err)
+}
+
+// ---- identity links
+
+// IdentityLinkBySubject finds who a subject at a connection is.
+func (s *Store) IdentityLinkBySubject(ctx context.Context, connectionID int64, subject string) (IdentityLink, error) {
+	var l IdentityLink
+	err := s.r(ctx).Where("connection_id = ? AND subject = ?", connectionID, subject).Take(&l).Error
+	return l, translate(err)
+}
+
+// LinkIdentity ties a subject to an account (or refreshes the link's login
+// time when it exists).
+func (s *Store) LinkIdentity(ctx context.Context, connectionID int64, subject string, userID int64) error {
+	now := s.now()
+	return s.w(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "subject"}},
+		DoUpdates: clause.Assignments(map[string]any{"last_login_at": now}),
+	}).Create(&IdentityLink{ConnectionID: connectionID, Subject: subject, UserID: userID, CreatedAt: now, LastLoginAt: now}).Error
+}
+
+// UpdateProfile refreshes what the IdP says about a person.
+func (s *Store) UpdateProfile(ctx context.Context, userID int64, u User) error {
+	return s.w(ctx).Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
+		"name": u.Name, "given_name": u.GivenName, "family_name": u.FamilyName, "picture": u.Picture,
+		"email_verified": u.EmailVerified,
+	}).Error
+}
+
+// ---- login states
+
+// ErrTooManyLogins means a client has too many logins in flight.
+var ErrTooManyLogins = errors.New("too many logins in flight")
+
+// SaveLoginState stores a login in flight unless its client already has max
+// unexpired ones.
+func (s *Store) SaveLoginState(ctx context.Context, st LoginState, max int) error {
+	now := s.now()
+	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&LoginState{}).Where("client_key = ? AND expires_at > ?", st.ClientKey, now).Count(&n).Error; err != nil {
+			return err
+		}
+		if n >= int64(max) {
+			return ErrTooManyLogins
+		}
+		st.CreatedAt = now
+		return tx.Create(&st).Error
+	})
+}
+
+// TakeLoginState removes and returns the login state with this hash; a
+// second take of the same state finds nothing, on any instance. An expired
+// state is removed and reported as ErrNotFound.
+func (s *Store) TakeLoginState(ctx context.Context, stateHash string) (LoginState, error) {
+	var st LoginState
+	err := s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("state_hash = ?", stateHash).Take(&st).Error; err != nil {
+			return err
+		}
+		res := tx.Where("state_hash = ?", stateHash).Delete(&LoginState{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return gorm.ErrRecordNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return st, translate(err)
+	}
+	if !st.ExpiresAt.After(s.now()) {
+		return st, ErrNotFound
+	}
+	return st, nil
+}
+
+// PurgeLoginStates deletes expired logins in flight.
+func (s *Store) PurgeLoginStates(ctx context.Context) error {
+	return s.w(ctx).Where("expires_at <= ?", s.now()).Delete(&LoginState{}).Error
+}
+
+// Fingerprint hashes everything a test result depends on: protocol,
+// configuration, provisioning and secret. UpdateConnection callers store it
+// as ConfigHash, so a test binds to the exact configuration it ran with.
+func (c Connection) Fingerprint() string {
+	h := sha256.New()
+	for _, part := range []string{c.Protocol, c.Config, c.Provisioning, c.SealedSecret} {
+		fmt.Fprintf(h, "%d:%s;", len(part), part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,21 @@
+package models
+
+import "context"
+
+// CreateConnectionWith adds a connection like CreateConnection, but calls
+// prepare with the row's public id assigned before inserting it, so a value
+// bound to that id (the sealed client secret, and the ConfigHash over it)
+// is stored with version 1 in the same insert.
+func (s *Store) CreateConnectionWith(ctx context.Context, orgID int64, c Connection, prepare func(*Connection)) (Connection, error) {
+	now := s.now()
+	c.ID = 0
+	c.OrgID = orgID
+	c.PublicID = newPublicID()
+	c.Version = 1
+	c.CreatedAt, c.UpdatedAt = now, now
+	if prepare != nil {
+		prepare(&c)
+	}
+	err := s.w(ctx).Create(&c).Error
+	return c, translate(err)
+}
