@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VULNDB ?= $(abspath ../shared/vulndb)
 GOTEST_FLAGS ?=
 
-.PHONY: run test build generate verify vet vulncheck chromium bench vendor screenshots clean
+.PHONY: run test test-postgres build generate verify vet vulncheck chromium bench vendor screenshots clean
 
 ## run: start the server on embedded SQLite (./data); the first start prints how to log in.
 run: generate
@@ -17,9 +17,15 @@ build: generate
 generate:
 	go tool templ generate
 
-## test: the whole suite — generated code current, vet, govulncheck, and every test with -race (browser tests included).
+## test: the whole suite — generated code current, vet, govulncheck, every test with -race on SQLite
+## (browser tests included), then the database-backed tests again on PostgreSQL when one is reachable.
 test: verify vet vulncheck chromium
 	go test -race -count=1 $(GOTEST_FLAGS) ./...
+	@bash scripts/test-postgres.sh
+
+## test-postgres: only the PostgreSQL pass (ORGSSO_TEST_POSTGRES_URL, or 127.0.0.1:5432).
+test-postgres:
+	@bash scripts/test-postgres.sh
 
 ## verify: generated templ files and go.mod/go.sum must be current.
 verify:
@@ -40,6 +46,10 @@ chromium:
 ## bench: Go benchmarks (login flow against the in-process IdP, and the go-oidc floor).
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+## screenshots: the browser tests write PNGs of the key pages into e2e/screenshots/ (used by README.md).
+screenshots: chromium
+	ORGSSO_SCREENSHOTS=$(abspath e2e/screenshots) go test -count=1 -run 'Test' ./e2e/
 
 ## vendor: fetch Pico CSS and htmx into static/vendor (not run by CI; the files are committed).
 vendor:

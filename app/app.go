@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/metrics"
 	"github.com/orgsso/orgsso/app/outbound"
 	"github.com/orgsso/orgsso/app/password"
 	"github.com/orgsso/orgsso/app/secrets"
@@ -30,6 +31,7 @@ type App struct {
 	Authz   *authz.Enforcer
 	Sealer  *secrets.Sealer
 	Signin  *signin.Service
+	Metrics *metrics.Metrics
 	Handler http.Handler
 	Log     *slog.Logger
 }
@@ -53,28 +55,32 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	az, err := authz.New(db.Write)
+	az, err := authz.New(db.Write, log)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	store := models.NewStore(db)
 	a := &App{Config: cfg, DB: db, Store: store, Authz: az, Sealer: sealer, Log: log}
-	a.Signin = signin.New(signin.Options{
-		BaseURL:    cfg.BaseURL,
-		HTTPClient: outbound.New(outbound.Options{AllowPrivate: cfg.AllowPrivateIdP}),
-	}, store, az, sealer, log)
+	a.Metrics = metrics.New()
+	idpClient := outbound.New(outbound.Options{AllowPrivate: cfg.AllowPrivateIdP})
+	idpClient.Transport = a.Metrics.InstrumentIdP(idpClient.Transport)
+	a.Signin = signin.New(signin.Options{BaseURL: cfg.BaseURL, HTTPClient: idpClient}, store, az, sealer, log)
 	a.Handler = web.New(web.Options{
 		BaseURL:       cfg.BaseURL,
 		SecureCookies: cfg.SecureCookies(),
 		SessionIdle:   cfg.SessionIdle,
 		SessionMax:    cfg.SessionMax,
-	}, web.Deps{Store: store, Authz: az, Signin: a.Signin, Sealer: sealer, Log: log})
+		MetricsToken:  cfg.MetricsToken,
+	}, web.Deps{Store: store, Authz: az, Signin: a.Signin, Sealer: sealer, Metrics: a.Metrics, Log: log})
 	return a, nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops the enforcer's watcher and closes the database.
+func (a *App) Close() error {
+	a.Authz.Close()
+	return a.DB.Close()
+}
 
 // CreateAdmin creates a platform admin with a password, or makes an existing
 // account one and sets its password. mustChange forces a new password at

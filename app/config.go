@@ -25,6 +25,7 @@ type Config struct {
 	SessionIdle     time.Duration // ORGSSO_SESSION_IDLE
 	SessionMax      time.Duration // ORGSSO_SESSION_MAX
 	LogLevel        string        // ORGSSO_LOG_LEVEL
+	MetricsToken    string        // ORGSSO_METRICS_TOKEN: when set, /metrics wants "Authorization: Bearer <token>"
 }
 
 // ConfigFromEnv reads the ORGSSO_* variables through getenv (os.Getenv in
@@ -44,6 +45,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AdminEmail:    strings.ToLower(get("ORGSSO_ADMIN_EMAIL", "")),
 		AdminPassword: getenv("ORGSSO_ADMIN_PASSWORD"),
 		LogLevel:      get("ORGSSO_LOG_LEVEL", "info"),
+		MetricsToken:  getenv("ORGSSO_METRICS_TOKEN"),
 	}
 	c.DatabaseURL = get("ORGSSO_DATABASE_URL", filepath.Join(c.DataDir, "orgsso.db"))
 	var errs []error
@@ -79,8 +81,8 @@ func (c Config) Validate() error {
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		return errors.New("ORGSSO_ADMIN_EMAIL and ORGSSO_ADMIN_PASSWORD go together")
 	}
-	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
-		return errors.New("ORGSSO_ADMIN_PASSWORD must have at least 8 characters")
+	if c.AdminPassword != "" && len(c.AdminPassword) < 10 {
+		return errors.New("ORGSSO_ADMIN_PASSWORD must have at least 10 characters")
 	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return errors.New("ORGSSO_SESSION_IDLE must be positive and at most ORGSSO_SESSION_MAX")

@@ -136,14 +136,7 @@ func newPublicID() string {
 // CreateConnection adds a connection to an org at version 1; ErrConflict
 // when the display name is taken in the org.
 func (s *Store) CreateConnection(ctx context.Context, orgID int64, c Connection) (Connection, error) {
-	now := s.now()
-	c.ID = 0
-	c.OrgID = orgID
-	c.PublicID = newPublicID()
-	c.Version = 1
-	c.CreatedAt, c.UpdatedAt = now, now
-	err := s.w(ctx).Create(&c).Error
-	return c, translate(err)
+	return s.CreateConnectionWith(ctx, orgID, c, nil)
 }
 
 // Connections lists an org's connections by name.
@@ -283,22 +276,30 @@ func (s *Store) IdentityLinkBySubject(ctx context.Context, connectionID int64, s
 	return l, translate(err)
 }
 
-// LinkIdentity ties a subject to an account (or refreshes the link's login
-// time when it exists).
-func (s *Store) LinkIdentity(ctx context.Context, connectionID int64, subject string, userID int64) error {
+// RecordSSOLogin links the subject to the account (or refreshes the link's
+// login time) and, when profile differs from what is stored, refreshes the
+// account's name, picture and email verification, in one transaction.
+func (s *Store) RecordSSOLogin(ctx context.Context, connectionID int64, subject string, user User, profile User) error {
 	now := s.now()
-	return s.w(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "subject"}},
-		DoUpdates: clause.Assignments(map[string]any{"last_login_at": now}),
-	}).Create(&IdentityLink{ConnectionID: connectionID, Subject: subject, UserID: userID, CreatedAt: now, LastLoginAt: now}).Error
-}
-
-// UpdateProfile refreshes what the IdP says about a person.
-func (s *Store) UpdateProfile(ctx context.Context, userID int64, u User) error {
-	return s.w(ctx).Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
-		"name": u.Name, "given_name": u.GivenName, "family_name": u.FamilyName, "picture": u.Picture,
-		"email_verified": u.EmailVerified,
-	}).Error
+	link := func(tx *gorm.DB) error {
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "connection_id"}, {Name: "subject"}},
+			DoUpdates: clause.Assignments(map[string]any{"last_login_at": now}),
+		}).Create(&IdentityLink{ConnectionID: connectionID, Subject: subject, UserID: user.ID, CreatedAt: now, LastLoginAt: now}).Error
+	}
+	if profile.Name == user.Name && profile.GivenName == user.GivenName && profile.FamilyName == user.FamilyName &&
+		profile.Picture == user.Picture && profile.EmailVerified == user.EmailVerified {
+		return link(s.w(ctx)) // the usual case: nothing about the person changed
+	}
+	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := link(tx); err != nil {
+			return err
+		}
+		return tx.Model(&User{}).Where("id = ?", user.ID).Updates(map[string]any{
+			"name": profile.Name, "given_name": profile.GivenName, "family_name": profile.FamilyName,
+			"picture": profile.Picture, "email_verified": profile.EmailVerified,
+		}).Error
+	})
 }
 
 // ---- login states
@@ -307,47 +308,38 @@ func (s *Store) UpdateProfile(ctx context.Context, userID int64, u User) error {
 var ErrTooManyLogins = errors.New("too many logins in flight")
 
 // SaveLoginState stores a login in flight unless its client already has max
-// unexpired ones.
+// unexpired ones; the check and the insert are one statement.
 func (s *Store) SaveLoginState(ctx context.Context, st LoginState, max int) error {
 	now := s.now()
-	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&LoginState{}).Where("client_key = ? AND expires_at > ?", st.ClientKey, now).Count(&n).Error; err != nil {
-			return err
-		}
-		if n >= int64(max) {
-			return ErrTooManyLogins
-		}
-		st.CreatedAt = now
-		return tx.Create(&st).Error
-	})
+	st.CreatedAt = now
+	res := s.w(ctx).Exec(`INSERT INTO login_states (state_hash, org_id, connection_id, config_version, pending,
+    binding_hash, return_to, is_test, user_id, client_key, created_at, expires_at)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+WHERE (SELECT COUNT(*) FROM login_states WHERE client_key = ? AND expires_at > ?) < ?`,
+		st.StateHash, st.OrgID, st.ConnectionID, st.ConfigVersion, st.Pending, st.BindingHash, st.ReturnTo,
+		st.IsTest, st.UserID, st.ClientKey, st.CreatedAt, st.ExpiresAt, st.ClientKey, now, max)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrTooManyLogins
+	}
+	return nil
 }
 
-// TakeLoginState removes and returns the login state with this hash; a
-// second take of the same state finds nothing, on any instance. An expired
-// state is removed and reported as ErrNotFound.
+// TakeLoginState removes and returns the login state with this hash in one
+// statement, so a second take of the same state finds nothing, on any
+// instance. An expired state is removed and reported as ErrNotFound.
 func (s *Store) TakeLoginState(ctx context.Context, stateHash string) (LoginState, error) {
-	var st LoginState
-	err := s.w(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("state_hash = ?", stateHash).Take(&st).Error; err != nil {
-			return err
-		}
-		res := tx.Where("state_hash = ?", stateHash).Delete(&LoginState{})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return gorm.ErrRecordNotFound
-		}
-		return nil
-	})
+	var states []LoginState
+	err := s.w(ctx).Raw("DELETE FROM login_states WHERE state_hash = ? RETURNING *", stateHash).Scan(&states).Error
 	if err != nil {
-		return st, translate(err)
+		return LoginState{}, err
 	}
-	if !st.ExpiresAt.After(s.now()) {
-		return st, ErrNotFound
+	if len(states) != 1 || !states[0].ExpiresAt.After(s.now()) {
+		return LoginState{}, ErrNotFound
 	}
-	return st, nil
+	return states[0], nil
 }
 
 // PurgeLoginStates deletes expired logins in flight.

@@ -46,6 +46,7 @@ func Open(databaseURL string) (*DB, error) {
 	cfg := &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true,
+		PrepareStmt:    true,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 	}
 	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {

@@ -164,16 +164,32 @@ func (s *Store) SetUserStatus(ctx context.Context, userID int64, status UserStat
 	return res.Error
 }
 
-// RecordLogin stamps the account's last login time.
-func (s *Store) RecordLogin(ctx context.Context, userID int64) error {
-	return s.w(ctx).Model(&User{}).Where("id = ?", userID).Update("last_login_at", s.now()).Error
-}
-
 // ---- sessions
 
-// CreateSession stores a new session.
+// CreateSession stores a session as it is.
 func (s *Store) CreateSession(ctx context.Context, sess Session) error {
 	return translate(s.w(ctx).Create(&sess).Error)
+}
+
+// StartSession stores a new session in place of the one the browser had
+// (replacedHash, may be ""), stamps the user's last login and records ev,
+// in one transaction.
+func (s *Store) StartSession(ctx context.Context, sess Session, replacedHash string, ev AuditEvent) error {
+	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		if replacedHash != "" {
+			if err := tx.Where("id_hash = ?", replacedHash).Delete(&Session{}).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(&sess).Error; err != nil {
+			return translate(err)
+		}
+		if err := tx.Model(&User{}).Where("id = ?", sess.UserID).Update("last_login_at", sess.CreatedAt).Error; err != nil {
+			return err
+		}
+		ev.CreatedAt = sess.CreatedAt
+		return tx.Create(&ev).Error
+	})
 }
 
 // SessionByHash finds a live session by the hash of its id.

@@ -10,9 +10,11 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -43,8 +45,13 @@ func ValidOrgRole(r string) bool { return slices.Contains(OrgRoles, r) }
 
 // Enforcer decides who may do what.
 type Enforcer struct {
-	e *casbin.SyncedEnforcer
+	e       *casbin.SyncedEnforcer
+	watcher *revisionWatcher
 }
+
+// PollInterval is how often an instance looks for policy changes made by
+// other instances.
+const PollInterval = 200 * time.Millisecond
 
 // Subject names a user in Casbin.
 func Subject(userID int64) string { return "u:" + strconv.FormatInt(userID, 10) }
@@ -55,7 +62,7 @@ func Domain(orgID int64) string { return "o:" + strconv.FormatInt(orgID, 10) }
 // New builds the enforcer over db (the writer pool; migrations have created
 // casbin_rule) and makes the stored policy lines equal to the embedded
 // default policy; role assignments are kept.
-func New(db *gorm.DB) (*Enforcer, error) {
+func New(db *gorm.DB, log *slog.Logger) (*Enforcer, error) {
 	db = db.Session(&gorm.Session{})
 	gormadapter.TurnOffAutoMigrate(db)
 	adapter, err := gormadapter.NewAdapterByDB(db)
@@ -70,12 +77,30 @@ func New(db *gorm.DB) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("casbin enforcer: %w", err)
 	}
-	a := &Enforcer{e: e}
+	w, err := newRevisionWatcher(db, PollInterval, log)
+	if err != nil {
+		return nil, fmt.Errorf("casbin watcher: %w", err)
+	}
+	a := &Enforcer{e: e, watcher: w}
+	if err := e.SetWatcher(w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	// casbin's default callback reloads without the synced enforcer's lock.
+	_ = w.SetUpdateCallback(func(string) {
+		if err := a.e.LoadPolicy(); err != nil {
+			log.Error("authz: reload policy", "err", err)
+		}
+	})
 	if err := a.syncDefaultPolicy(); err != nil {
+		w.Close()
 		return nil, err
 	}
 	return a, nil
 }
+
+// Close stops watching for other instances' changes.
+func (a *Enforcer) Close() { a.watcher.Close() }
 
 func (a *Enforcer) syncDefaultPolicy() error {
 	r := csv.NewReader(strings.NewReader(policies.Policy))

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/orgsso/orgsso/app/authz"
@@ -16,6 +15,7 @@ import (
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/e2e/idp"
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/models/testdb"
 )
 
 const baseURL = "http://orgsso.test"
@@ -36,18 +36,12 @@ type env struct {
 func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := models.Open(filepath.Join(t.TempDir(), "orgsso.db"))
+	db := testdb.Open(t, testdb.New(t))
+	az, err := authz.New(db.Write, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	az, err := authz.New(db.Write)
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(az.Close)
 	sealer, err := secrets.New(make([]byte, secrets.KeySize))
 	if err != nil {
 		t.Fatal(err)

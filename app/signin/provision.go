@@ -143,14 +143,13 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 			return user, err
 		}
 	}
-	if err := s.store.LinkIdentity(ctx, conn.ID, ident.Subject, user.ID); err != nil {
-		return user, err
-	}
 	profile := models.User{Name: ident.Name, GivenName: ident.GivenName, FamilyName: ident.FamilyName, Picture: ident.Picture,
 		EmailVerified: user.EmailVerified || (ident.EmailVerified && ident.Email == user.Email)}
-	if err := s.store.UpdateProfile(ctx, user.ID, profile); err != nil {
+	if err := s.store.RecordSSOLogin(ctx, conn.ID, ident.Subject, user, profile); err != nil {
 		return user, err
 	}
+	user.Name, user.GivenName, user.FamilyName, user.Picture, user.EmailVerified =
+		profile.Name, profile.GivenName, profile.FamilyName, profile.Picture, profile.EmailVerified
 	roles, err := s.syncRoles(ctx, org, user, prov, mapped.Roles)
 	if err != nil {
 		return user, err

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/orgsso/orgsso/app/authz"
@@ -44,6 +45,10 @@ type Service struct {
 	sealer *secrets.Sealer
 	cache  *connector.Cache
 	log    *slog.Logger
+	// tested remembers configurations with a passed test. A passed test at
+	// a (connection, version, hash) stays passed, so the entry never goes
+	// stale; an edit makes a new version that is looked up afresh.
+	tested sync.Map
 }
 
 // New returns a Service.
@@ -235,6 +240,10 @@ func (s *Service) usable(ctx context.Context, org models.Organization, conn mode
 		return problem(http.StatusNotFound, "not_enabled", "Sign-in not available",
 			"This sign-in option is not enabled for "+org.Name+".", "Use another option on the login page, or ask an administrator.", ErrNotEnabled)
 	}
+	key := cacheKey(org.ID, conn.ID) + ":" + strconv.FormatInt(conn.Version, 10) + ":" + conn.ConfigHash
+	if _, ok := s.tested.Load(key); ok {
+		return nil
+	}
 	if _, err := s.store.PassedTestRun(ctx, org.ID, conn); err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return problem(http.StatusNotFound, "untested", "Sign-in not available",
@@ -242,6 +251,7 @@ func (s *Service) usable(ctx context.Context, org models.Organization, conn mode
 		}
 		return err
 	}
+	s.tested.Store(key, struct{}{})
 	return nil
 }
 

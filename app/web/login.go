@@ -54,6 +54,7 @@ func (h *Handlers) login(c echo.Context) error {
 	}
 	if !okIP || !okEmail {
 		h.log.Warn("login rate limited", "ip", c.RealIP())
+		h.metrics.RateLimited.WithLabelValues("login").Inc()
 		return render(c, http.StatusTooManyRequests, pages.Login(h.loginProps(c, email, returnTo,
 			"Too many login attempts. Wait a few minutes and try again.")))
 	}
@@ -62,16 +63,16 @@ func (h *Handlers) login(c echo.Context) error {
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		_ = password.Check(dummyHash, pw)
-		return render(c, http.StatusUnauthorized, pages.Login(h.loginProps(c, email, returnTo, loginFailed)))
+		return h.loginFailed(c, email, returnTo)
 	case err != nil:
 		return err
 	}
 	if !user.HasPassword() {
 		_ = password.Check(dummyHash, pw)
-		return render(c, http.StatusUnauthorized, pages.Login(h.loginProps(c, email, returnTo, loginFailed)))
+		return h.loginFailed(c, email, returnTo)
 	}
 	if password.Check(*user.PasswordHash, pw) != nil {
-		return render(c, http.StatusUnauthorized, pages.Login(h.loginProps(c, email, returnTo, loginFailed)))
+		return h.loginFailed(c, email, returnTo)
 	}
 	if user.Status != models.StatusActive {
 		msg := "This account is disabled. Ask an administrator."
@@ -90,14 +91,19 @@ func (h *Handlers) login(c echo.Context) error {
 	if err := h.store.ResetHits(ctx, "login:email:"+email); err != nil {
 		return err
 	}
-	if err := h.startSession(c, user, models.Session{}); err != nil {
+	if err := h.startSession(c, user, models.Session{}, models.AuditEvent{Action: "user.login", Details: "password"}); err != nil {
 		return err
 	}
-	h.audit(c, nil, "user.login", user.Email, "password")
+	h.metrics.Logins.WithLabelValues("password", "password", "success").Inc()
 	if user.MustChangePassword {
 		return c.Redirect(http.StatusSeeOther, "/account/password")
 	}
 	return c.Redirect(http.StatusSeeOther, returnTo)
+}
+
+func (h *Handlers) loginFailed(c echo.Context, email, returnTo string) error {
+	h.metrics.Logins.WithLabelValues("password", "password", "bad_credentials").Inc()
+	return render(c, http.StatusUnauthorized, pages.Login(h.loginProps(c, email, returnTo, loginFailed)))
 }
 
 // passwordLoginDenied reports whether every org of the user enforces SSO and

@@ -139,27 +139,25 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // startSession logs user in: any session the browser had ends and a new one
-// with a fresh id begins (rotation), and the CSRF token is renewed.
-func (h *Handlers) startSession(c echo.Context, user models.User, hint models.Session) error {
-	ctx := c.Request().Context()
+// with a fresh id begins (rotation), the CSRF token is renewed, and the
+// login is recorded as the audit event ev (actor, target and address filled
+// in here) — all in one write.
+func (h *Handlers) startSession(c echo.Context, user models.User, sess models.Session, ev models.AuditEvent) error {
+	replaced := ""
 	if ck, err := c.Cookie(h.sessionCookieName()); err == nil && ck.Value != "" {
-		if err := h.store.DeleteSession(ctx, hashSessionID(ck.Value)); err != nil {
-			return err
-		}
+		replaced = hashSessionID(ck.Value)
 	}
 	id := randomToken()
 	now := h.now()
-	hint.IDHash = hashSessionID(id)
-	hint.UserID = user.ID
-	hint.CreatedAt = now
-	hint.LastSeenAt = now
-	hint.ExpiresAt = now.Add(h.opts.SessionMax)
-	hint.IP = c.RealIP()
-	hint.UserAgent = truncate(c.Request().UserAgent(), 200)
-	if err := h.store.CreateSession(ctx, hint); err != nil {
-		return err
-	}
-	if err := h.store.RecordLogin(ctx, user.ID); err != nil {
+	sess.IDHash = hashSessionID(id)
+	sess.UserID = user.ID
+	sess.CreatedAt = now
+	sess.LastSeenAt = now
+	sess.ExpiresAt = now.Add(h.opts.SessionMax)
+	sess.IP = c.RealIP()
+	sess.UserAgent = truncate(c.Request().UserAgent(), 200)
+	ev.ActorID, ev.ActorEmail, ev.Target, ev.IP = &user.ID, user.Email, user.Email, c.RealIP()
+	if err := h.store.StartSession(c.Request().Context(), sess, replaced, ev); err != nil {
 		return err
 	}
 	c.SetCookie(&http.Cookie{
@@ -208,6 +206,11 @@ func orgDomain(o *models.Organization) string { return authz.Domain(o.ID) }
 // 401), and a user holding a one-time password to the password page.
 func (h *Handlers) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if strings.HasSuffix(c.Path(), "/*") {
+			// echo runs group middleware on its not-found catch-all routes
+			// too: an unknown address is a 404, not a reason to log in.
+			return next(c)
+		}
 		u := currentUser(c)
 		if u == nil {
 			if strings.HasPrefix(c.Request().URL.Path, "/api/") {

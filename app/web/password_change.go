@@ -55,10 +55,9 @@ func (h *Handlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.startSession(c, updated, models.Session{}); err != nil {
+	if err := h.startSession(c, updated, models.Session{}, models.AuditEvent{Action: "user.password_changed"}); err != nil {
 		return err
 	}
-	h.audit(c, nil, "user.password_changed", u.Email, "")
 	setFlash(c, "Your password was changed.")
 	return c.Redirect(http.StatusSeeOther, "/")
 }

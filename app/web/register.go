@@ -44,6 +44,7 @@ func (h *Handlers) register(c echo.Context) error {
 		return err
 	}
 	if !okIP {
+		h.metrics.RateLimited.WithLabelValues("register").Inc()
 		return echo.NewHTTPError(http.StatusTooManyRequests)
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
@@ -77,10 +78,9 @@ func (h *Handlers) register(c echo.Context) error {
 		p.ErrorCount = len(errs)
 		return render(c, http.StatusUnprocessableEntity, pages.Register(pages.RegisterProps{Layout: p, Email: email, Name: name, Errors: errs}))
 	}
-	if err := h.startSession(c, user, models.Session{}); err != nil {
+	if err := h.startSession(c, user, models.Session{}, models.AuditEvent{Action: "user.register"}); err != nil {
 		return err
 	}
-	h.audit(c, nil, "user.register", user.Email, "")
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 

@@ -23,6 +23,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	e.HEAD(static.Prefix+"*", assets)
 	e.GET("/healthz", h.healthz)
 	e.GET("/readyz", h.readyz)
+	e.GET("/metrics", h.showMetrics)
 
 	app := e.Group("", h.csrf(), h.loadSession)
 	app.GET("/login", h.showLogin)
@@ -60,6 +61,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	org.POST("/members/:user/remove", h.removeMember, h.RequirePermission("members", "write"))
 	org.POST("/members/:user/activate", h.activateMember, h.RequirePermission("members", "write"))
 	org.GET("/audit", h.showAudit, h.RequirePermission("audit", "read"))
+	h.ssoSettingsRoutes(org)
 }
 
 // requestLog writes one structured line per request; the query string is

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/metrics"
 	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
@@ -23,26 +24,30 @@ type Options struct {
 	// four, per client address.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Deps are the services the handlers use.
 type Deps struct {
-	Store  *models.Store
-	Authz  *authz.Enforcer
-	Signin *signin.Service
-	Sealer *secrets.Sealer
-	Log    *slog.Logger
+	Store   *models.Store
+	Authz   *authz.Enforcer
+	Signin  *signin.Service
+	Sealer  *secrets.Sealer
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
 }
 
 // Handlers holds what every handler uses; all handlers are its methods.
 type Handlers struct {
-	opts   Options
-	store  *models.Store
-	authz  *authz.Enforcer
-	signin *signin.Service
-	sealer *secrets.Sealer
-	log    *slog.Logger
-	now    func() time.Time
+	opts    Options
+	store   *models.Store
+	authz   *authz.Enforcer
+	signin  *signin.Service
+	sealer  *secrets.Sealer
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 // New builds the echo server with every route.
@@ -53,7 +58,18 @@ func New(opts Options, d Deps) http.Handler {
 	if opts.LoginWindow == 0 {
 		opts.LoginWindow = 15 * time.Minute
 	}
-	h := &Handlers{opts: opts, store: d.Store, authz: d.Authz, signin: d.Signin, sealer: d.Sealer, log: d.Log,
+	// Zero limits would end every session at once: a login would seem to
+	// work and leave the browser logged out. Use the Config defaults.
+	if opts.SessionIdle <= 0 {
+		opts.SessionIdle = 12 * time.Hour
+	}
+	if opts.SessionMax <= 0 {
+		opts.SessionMax = 7 * 24 * time.Hour
+	}
+	if d.Metrics == nil {
+		d.Metrics = metrics.New()
+	}
+	h := &Handlers{opts: opts, store: d.Store, authz: d.Authz, signin: d.Signin, sealer: d.Sealer, metrics: d.Metrics, log: d.Log,
 		now: func() time.Time { return time.Now().UTC() }}
 	e := echo.New()
 	e.HideBanner = true

@@ -82,7 +82,11 @@ func (h *Handlers) startSSO(c echo.Context) error {
 			if rerr != nil {
 				return rerr
 			}
+			h.metrics.TestRuns.WithLabelValues(conn.Protocol, run.Status).Inc()
 			return c.Redirect(http.StatusSeeOther, testResultPath(org, conn, run))
+		}
+		if problemCode(err) == "too_many_logins" {
+			h.metrics.RateLimited.WithLabelValues("sso_start").Inc()
 		}
 		return h.loginProblem(c, err)
 	}
@@ -105,18 +109,25 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
 	res, err := h.signin.Finish(c.Request().Context(), *org, c.Request(), binding)
 	if err != nil {
+		conn := "unknown"
+		if res.Connection.PublicID != "" {
+			conn = res.Connection.PublicID
+		}
+		h.metrics.Logins.WithLabelValues(conn, models.ProtocolOIDC, problemCode(err)).Inc()
 		return h.loginProblem(c, err)
 	}
 	if res.IsTest {
+		h.metrics.TestRuns.WithLabelValues(res.Connection.Protocol, res.TestRun.Status).Inc()
 		h.audit(c, &org.ID, "connection.test", res.Connection.DisplayName,
 			"version="+itoa64(res.TestRun.ConfigVersion)+" result="+res.TestRun.Status)
 		return c.Redirect(http.StatusSeeOther, testResultPath(org, res.Connection, res.TestRun))
 	}
 	connID := res.Connection.ID
-	if err := h.startSession(c, res.User, models.Session{ConnectionID: &connID, LogoutHint: res.LogoutHint}); err != nil {
+	if err := h.startSession(c, res.User, models.Session{ConnectionID: &connID, LogoutHint: res.LogoutHint},
+		models.AuditEvent{OrgID: &org.ID, Action: "user.login", Details: "sso connection=" + res.Connection.DisplayName}); err != nil {
 		return err
 	}
-	h.audit(c, &org.ID, "user.login", res.User.Email, "sso connection="+res.Connection.DisplayName)
+	h.metrics.Logins.WithLabelValues(res.Connection.PublicID, res.Connection.Protocol, "success").Inc()
 	returnTo := res.ReturnTo
 	if returnTo == "" || returnTo == "/" {
 		returnTo = "/o/" + org.Slug
@@ -148,3 +159,15 @@ func (h *Handlers) loginProblem(c echo.Context, err error) error {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// problemCode is the short code of a login failure, for metrics.
+func problemCode(err error) string {
+	var p *signin.Problem
+	if errors.As(err, &p) {
+		return p.Code
+	}
+	if ce, ok := connector.AsError(err); ok {
+		return ce.Code
+	}
+	return "error"
+}

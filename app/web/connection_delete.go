@@ -1,0 +1,46 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// deleteConnection removes a connection with its tests and identity links.
+// The last connection members can use while SSO is on is deleted only when
+// the admin typed its name, and SSO is turned off in the same step
+// (invariant 2).
+func (h *Handlers) deleteConnection(c echo.Context) error {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	conn, err := h.connectionFromURL(c)
+	if err != nil {
+		return err
+	}
+	flash := "Connection " + conn.DisplayName + " deleted."
+	if org.SSOEnabled {
+		states, err := h.connStates(ctx, org.ID)
+		if err != nil {
+			return err
+		}
+		if isLastUsable(org, states, conn) {
+			if strings.TrimSpace(c.FormValue("confirm")) != conn.DisplayName {
+				msg := lastUsableMessage(org, conn, "deleted") + " To delete it and turn SSO off, type its name " + conn.DisplayName + "."
+				return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, "", map[string]string{conn.PublicID: msg})
+			}
+			if err := h.store.SetSSO(ctx, org.ID, false, false); err != nil {
+				return err
+			}
+			h.audit(c, &org.ID, "sso.disable", org.Slug, "turned off with the deletion of the last usable connection "+conn.DisplayName)
+			flash += " SSO is off for " + org.Name + "."
+		}
+	}
+	if err := h.store.DeleteConnection(ctx, org.ID, conn.ID); err != nil {
+		return err
+	}
+	h.signin.Forget(conn)
+	h.audit(c, &org.ID, "connection.delete", conn.DisplayName, "id="+conn.PublicID)
+	setFlash(c, flash)
+	return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+}

@@ -1,0 +1,335 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/connector/oidc"
+	"github.com/orgsso/orgsso/app/signin"
+	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/components"
+	"github.com/orgsso/orgsso/views/pages"
+)
+
+// connectionInput is a submitted connection form.
+type connectionInput struct {
+	values  pages.ConnectionFormValues
+	secret  string
+	preset  string
+	version int64
+}
+
+// splitList splits a list typed with spaces, commas or new lines.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r == ',' || r == '\n' || r == '\r' || r == '\t'
+	})
+}
+
+func readConnectionForm(c echo.Context) connectionInput {
+	f := func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
+	on := func(name string) bool { return c.FormValue(name) == "true" }
+	in := connectionInput{
+		secret: c.FormValue("clientSecret"),
+		preset: f("preset"),
+		values: pages.ConnectionFormValues{
+			DisplayName:          f("displayName"),
+			LogoURL:              f("logoURL"),
+			Issuer:               f("issuer"),
+			Discovery:            on("discovery"),
+			AuthorizationURL:     f("authorizationURL"),
+			TokenURL:             f("tokenURL"),
+			UserinfoURL:          f("userinfoURL"),
+			JWKSURL:              f("jwksURL"),
+			EndSessionURL:        f("endSessionURL"),
+			RevocationURL:        f("revocationURL"),
+			ClientID:             f("clientID"),
+			ClientAuthMethod:     f("clientAuthMethod"),
+			Scopes:               strings.Join(splitList(c.FormValue("scopes")), " "),
+			PKCE:                 f("pkce"),
+			ClaimsSource:         f("claimsSource"),
+			RequireVerifiedEmail: on("requireVerifiedEmail"),
+			ClaimUserID:          f("claimMapping.userID"),
+			ClaimEmail:           f("claimMapping.email"),
+			ClaimName:            f("claimMapping.name"),
+			ClaimGivenName:       f("claimMapping.givenName"),
+			ClaimFamilyName:      f("claimMapping.familyName"),
+			ClaimPicture:         f("claimMapping.picture"),
+			GroupsClaim:          f("groupsClaim"),
+			ForwardedLoginParams: strings.Join(splitList(c.FormValue("forwardedLoginParams")), " "),
+			JIT:                  on("jit"),
+			Activation:           on("activation"),
+			DefaultRole:          f("defaultRole"),
+			GroupMappings:        strings.TrimSpace(strings.ReplaceAll(c.FormValue("groupMappings"), "\r\n", "\n")),
+			SyncRoles:            on("syncRoles"),
+			LinkByVerifiedEmail:  on("linkByVerifiedEmail"),
+		},
+	}
+	if _, ok := connector.PresetByID(in.preset); !ok {
+		in.preset = "custom"
+	}
+	in.version, _ = strconv.ParseInt(c.FormValue("version"), 10, 64)
+	return in
+}
+
+// config is the OIDC configuration the form describes (no secret).
+func (in connectionInput) config() oidc.Config {
+	v := in.values
+	return oidc.Config{
+		Issuer: v.Issuer, Discovery: v.Discovery,
+		AuthorizationURL: v.AuthorizationURL, TokenURL: v.TokenURL, UserinfoURL: v.UserinfoURL,
+		JWKSURL: v.JWKSURL, EndSessionURL: v.EndSessionURL, RevocationURL: v.RevocationURL,
+		ClientID: v.ClientID, ClientAuthMethod: v.ClientAuthMethod, Scopes: splitList(v.Scopes), PKCE: v.PKCE,
+		ClaimsSource: v.ClaimsSource, RequireVerifiedEmail: v.RequireVerifiedEmail,
+		ClaimMapping: connector.ClaimMapping{
+			UserID: v.ClaimUserID, Email: v.ClaimEmail, Name: v.ClaimName,
+			GivenName: v.ClaimGivenName, FamilyName: v.ClaimFamilyName, Picture: v.ClaimPicture,
+		},
+		GroupsClaim:          v.GroupsClaim,
+		ForwardedLoginParams: splitList(v.ForwardedLoginParams),
+	}
+}
+
+func (in connectionInput) provisioning() models.Provisioning {
+	v := in.values
+	role := v.DefaultRole
+	if role == "none" {
+		role = ""
+	}
+	return models.Provisioning{
+		JIT: v.JIT, Activation: v.Activation, DefaultRole: role, GroupMappings: v.GroupMappings,
+		SyncRoles: v.SyncRoles, LinkByVerifiedEmail: v.LinkByVerifiedEmail,
+	}
+}
+
+// connection is the stored form of the input: conn's identity with the
+// input's settings; the secret is left as conn has it.
+func (in connectionInput) connection(conn models.Connection) (models.Connection, error) {
+	cfg, err := json.Marshal(in.config())
+	if err != nil {
+		return conn, err
+	}
+	prov, err := json.Marshal(in.provisioning())
+	if err != nil {
+		return conn, err
+	}
+	conn.Protocol = models.ProtocolOIDC
+	conn.Preset = in.preset
+	conn.DisplayName = in.values.DisplayName
+	conn.LogoURL = in.values.LogoURL
+	conn.Config = string(cfg)
+	conn.Provisioning = string(prov)
+	return conn, nil
+}
+
+// formValues shows a stored connection in the form.
+func formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
+	cfg, err := signin.OIDCConfig(conn)
+	if err != nil {
+		return pages.ConnectionFormValues{}, err
+	}
+	prov, err := signin.ProvisioningOf(conn)
+	if err != nil {
+		return pages.ConnectionFormValues{}, err
+	}
+	role := prov.DefaultRole
+	if role == "" {
+		role = "none"
+	}
+	d := cfg.WithDefaults() // the selects show the effective choice
+	return pages.ConnectionFormValues{
+		DisplayName: conn.DisplayName, LogoURL: conn.LogoURL,
+		Issuer: cfg.Issuer, Discovery: cfg.Discovery,
+		AuthorizationURL: cfg.AuthorizationURL, TokenURL: cfg.TokenURL, UserinfoURL: cfg.UserinfoURL,
+		JWKSURL: cfg.JWKSURL, EndSessionURL: cfg.EndSessionURL, RevocationURL: cfg.RevocationURL,
+		ClientID: cfg.ClientID, ClientAuthMethod: d.ClientAuthMethod, Scopes: strings.Join(cfg.Scopes, " "), PKCE: d.PKCE,
+		ClaimsSource: d.ClaimsSource, RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+		ClaimUserID: cfg.ClaimMapping.UserID, ClaimEmail: cfg.ClaimMapping.Email, ClaimName: cfg.ClaimMapping.Name,
+		ClaimGivenName: cfg.ClaimMapping.GivenName, ClaimFamilyName: cfg.ClaimMapping.FamilyName, ClaimPicture: cfg.ClaimMapping.Picture,
+		GroupsClaim: cfg.GroupsClaim, ForwardedLoginParams: strings.Join(cfg.ForwardedLoginParams, " "),
+		JIT: prov.JIT, Activation: prov.Activation, DefaultRole: role, GroupMappings: prov.GroupMappings,
+		SyncRoles: prov.SyncRoles, LinkByVerifiedEmail: prov.LinkByVerifiedEmail,
+	}, nil
+}
+
+// presetValues are a new connection's starting values.
+func presetValues(p connector.Preset) pages.ConnectionFormValues {
+	return pages.ConnectionFormValues{
+		DisplayName:      p.Name,
+		Discovery:        true,
+		ClientAuthMethod: oidc.AuthBasic,
+		Scopes:           strings.Join(p.Scopes, " "),
+		PKCE:             p.PKCE,
+		ClaimsSource:     p.ClaimsSource,
+		// An email mapped from another claim is never verified, so
+		// requiring verification would refuse every login.
+		RequireVerifiedEmail: p.ClaimMapping.Email == "" || p.ClaimMapping.Email == "email",
+		ClaimUserID:          p.ClaimMapping.UserID,
+		ClaimEmail:           p.ClaimMapping.Email,
+		ClaimName:            p.ClaimMapping.Name,
+		ClaimGivenName:       p.ClaimMapping.GivenName,
+		ClaimFamilyName:      p.ClaimMapping.FamilyName,
+		ClaimPicture:         p.ClaimMapping.Picture,
+		GroupsClaim:          p.GroupsClaim,
+		JIT:                  true,
+		DefaultRole:          "user",
+		SyncRoles:            true,
+	}
+}
+
+// validateConnection checks the input; self is the connection being edited
+// (nil for a new one), so its own name does not count as taken.
+func (h *Handlers) validateConnection(ctx context.Context, org *models.Organization, in connectionInput, self *models.Connection) (components.Errors, error) {
+	errs := components.Errors{}
+	v := in.values
+	switch {
+	case v.DisplayName == "":
+		errs["displayName"] = "Enter the name members see on the login button."
+	case len(v.DisplayName) > 100:
+		errs["displayName"] = "Use at most 100 characters."
+	default:
+		conns, err := h.store.Connections(ctx, org.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, other := range conns {
+			if (self == nil || other.ID != self.ID) && strings.EqualFold(other.DisplayName, v.DisplayName) {
+				errs["displayName"] = nameTaken(other.DisplayName, org)
+			}
+		}
+	}
+	if v.LogoURL != "" {
+		u, err := url.Parse(v.LogoURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(v.LogoURL) > 500 {
+			errs["logoURL"] = "Enter a full https:// address of an image, or leave it empty."
+		}
+	}
+	for field, msg := range in.config().Validate() {
+		errs[field] = msg
+	}
+	switch v.DefaultRole {
+	case "none", "user", "admin":
+	default:
+		errs["defaultRole"] = "Choose none, user or admin."
+	}
+	if _, err := connector.ParseGroupMappings(v.GroupMappings); err != nil {
+		errs["groupMappings"] = "Check " + err.Error() + "."
+	}
+	return errs, nil
+}
+
+func nameTaken(name string, org *models.Organization) string {
+	return "A connection named “" + name + "” already exists in " + org.Name + "; choose another name."
+}
+
+// checkIdP opens the connector as the form describes it, which with
+// discovery on fetches the IdP's discovery document, and returns what went
+// wrong in words for the issuer field ("" when it opened).
+func (h *Handlers) checkIdP(ctx context.Context, candidate models.Connection) string {
+	// The secret plays no part in discovery, and a new connection's secret
+	// cannot be sealed before it has a public id.
+	candidate.SealedSecret = ""
+	if _, err := h.signin.Open(ctx, candidate); err != nil {
+		h.log.Info("connection check failed", "connection", candidate.PublicID, "err", err)
+		return connector.Reason(err)
+	}
+	return ""
+}
+
+// connectionFormPage renders the new or edit form.
+func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.ConnectionFormProps) error {
+	org := currentOrg(c)
+	preset, ok := connector.PresetByID(p.PresetID)
+	if !ok {
+		preset, _ = connector.PresetByID("custom")
+	}
+	p.PresetID, p.PresetName, p.IssuerHint, p.Help = preset.ID, preset.Name, preset.IssuerHint, preset.Help
+	p.Org = *org
+	p.CallbackURL = h.signin.CallbackURL(*org)
+	title := "New connection"
+	if p.PublicID != "" {
+		title = "Edit " + p.Values.DisplayName
+	}
+	p.Layout = h.layoutProps(c, title)
+	p.Layout.ErrorCount = len(p.Errors)
+	if p.FormError != "" {
+		p.Layout.ErrorCount++
+	}
+	return render(c, status, pages.ConnectionForm(p))
+}
+
+// showNewConnection shows the preset picker, or with ?preset= the form
+// filled in from that preset.
+func (h *Handlers) showNewConnection(c echo.Context) error {
+	org := currentOrg(c)
+	preset, ok := connector.PresetByID(c.QueryParam("preset"))
+	if !ok || preset.Protocol != connector.ProtocolOIDC {
+		p := pages.PresetPickerProps{Layout: h.layoutProps(c, "New connection"), Org: *org}
+		for _, pr := range connector.Presets() {
+			if pr.Protocol == connector.ProtocolOIDC {
+				p.Presets = append(p.Presets, pages.PresetCard{ID: pr.ID, Name: pr.Name, Logo: components.PresetLogo(pr.ID)})
+			}
+		}
+		return render(c, http.StatusOK, pages.PresetPicker(p))
+	}
+	return h.connectionFormPage(c, http.StatusOK, pages.ConnectionFormProps{PresetID: preset.ID, Values: presetValues(preset)})
+}
+
+// connectionFromURL loads the org's connection named by {conn}.
+func (h *Handlers) connectionFromURL(c echo.Context) (models.Connection, error) {
+	return h.store.ConnectionByPublicID(c.Request().Context(), currentOrg(c).ID, c.Param("conn"))
+}
+
+// oidcConnectionFromURL is connectionFromURL for the OIDC form: another
+// protocol's connection (created by config as code) has no form here, and
+// saving this one over it would turn it into an OIDC connection.
+func (h *Handlers) oidcConnectionFromURL(c echo.Context) (models.Connection, error) {
+	conn, err := h.connectionFromURL(c)
+	if err == nil && conn.Protocol != models.ProtocolOIDC {
+		return conn, models.ErrNotFound
+	}
+	return conn, err
+}
+
+// editProps are the form's props for a stored connection.
+func (h *Handlers) editProps(c echo.Context, conn models.Connection) (pages.ConnectionFormProps, error) {
+	org := currentOrg(c)
+	states, err := h.connStates(c.Request().Context(), org.ID)
+	if err != nil {
+		return pages.ConnectionFormProps{}, err
+	}
+	s := stateOf(states, conn)
+	p := pages.ConnectionFormProps{
+		PublicID: conn.PublicID, Version: conn.Version, PresetID: conn.Preset,
+		SecretSet: conn.SealedSecret != "", TestStatus: s.testStatus(),
+		InUse: org.SSOEnabled && s.usable(),
+	}
+	if s.latest != nil {
+		p.LastTestID = s.latest.ID
+	}
+	return p, nil
+}
+
+// showEditConnection shows a connection's settings in the form; the
+// secret is never shown, only whether one is set.
+func (h *Handlers) showEditConnection(c echo.Context) error {
+	conn, err := h.oidcConnectionFromURL(c)
+	if err != nil {
+		return err
+	}
+	p, err := h.editProps(c, conn)
+	if err != nil {
+		return err
+	}
+	if p.Values, err = formValues(conn); err != nil {
+		return err
+	}
+	return h.connectionFormPage(c, http.StatusOK, p)
+}

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/signin"
+	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/pages"
+)
+
+// checkHints say what to look at in the IdP for each failure code.
+var checkHints = map[string]string{
+	connector.CodeDiscoveryFailed:     "Check the issuer URL: it must be the exact issuer your provider shows, and its /.well-known/openid-configuration must be reachable from this server.",
+	connector.CodeIssuerMismatch:      "Copy the issuer exactly as your provider's discovery document writes it, including any trailing slash.",
+	connector.CodeTokenExchangeFailed: "Check the client ID, the client secret and the client authentication method, and that the redirect URI registered at the provider is exactly this organization's.",
+	connector.CodeSignatureInvalid:    "Check that the issuer and the JWKS URI belong to the same provider; the provider may also have rotated its keys.",
+	connector.CodeTokenExpired:        "Check that this server's clock and the provider's are right.",
+	connector.CodeTokenNotYetValid:    "Check that this server's clock and the provider's are right.",
+	connector.CodeAudMismatch:         "Check the client ID: it must be the one of the application you registered at the provider.",
+	connector.CodeAzpMismatch:         "Check the client ID: it must be the one of the application you registered at the provider.",
+	connector.CodeNonceMismatch:       "Start the test again from this page; a login must finish in the browser that began it.",
+	connector.CodeEmailUnverified:     "Verify the email address at the provider, or turn off \"Require a verified email\" if the provider never sends email_verified.",
+	connector.CodeUserinfoFailed:      "Check the userinfo endpoint and that the scopes include openid; some providers need the profile or email scope for userinfo.",
+	connector.CodeMissingClaim:        "Check the claim mapping, and that the provider's application sends that claim (add the scope or a claim mapper at the provider).",
+	connector.CodeIdPError:            "The provider refused the login; its message is above. Check the application's settings and who is assigned to it at the provider.",
+	connector.CodeInvalidConfig:       "Check the connection's settings and save them again.",
+	connector.CodeStateExpired:        "Run the test again and finish it within ten minutes.",
+	connector.CodeStateMismatch:       "Run the test again in the same browser, with cookies allowed for this site.",
+}
+
+// claimRows writes out the claims a test received, sorted by name.
+func claimRows(raw string) []pages.ClaimRow {
+	var claims map[string]any
+	if err := json.Unmarshal([]byte(raw), &claims); err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(claims))
+	for k := range claims {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	rows := make([]pages.ClaimRow, 0, len(names))
+	for _, k := range names {
+		rows = append(rows, pages.ClaimRow{Name: k, Value: claimText(claims[k])})
+	}
+	return rows
+}
+
+func claimText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return "null"
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = claimText(e)
+		}
+		return strings.Join(parts, ", ")
+	case float64, bool:
+		return fmt.Sprint(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func mappedIdentity(raw string) pages.MappedIdentity {
+	var m signin.Mapped
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return pages.MappedIdentity{}
+	}
+	out := pages.MappedIdentity{Subject: m.Subject, Email: m.Email, EmailVerified: m.EmailVerified, Name: m.Name,
+		Groups: m.Groups, Notes: m.Notes}
+	for _, g := range m.Grants {
+		out.Grants = append(out.Grants, pages.RoleGrant{Role: g.Role, Because: g.Because})
+	}
+	return out
+}
+
+// showTestResult shows one test of a connection: the verdict first, then
+// what the IdP sent and what it maps to.
+func (h *Handlers) showTestResult(c echo.Context) error {
+	org := currentOrg(c)
+	conn, err := h.connectionFromURL(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("test"), 10, 64)
+	if err != nil {
+		return models.ErrNotFound
+	}
+	run, err := h.store.TestRun(c.Request().Context(), org.ID, conn.ID, id)
+	if err != nil {
+		return err
+	}
+	title := "Test failed"
+	if run.Passed() {
+		title = "Test passed"
+	}
+	p := pages.TestResultProps{
+		Layout: h.layoutProps(c, title+" · "+conn.DisplayName), Org: *org, Connection: conn, Run: run,
+		Current: run.Current(conn), Check: checkHints[run.ErrorCode],
+		Claims: claimRows(run.Claims), Mapped: mappedIdentity(run.Mapped),
+	}
+	p.CanEnable = !org.SSOEnabled && run.Passed() && p.Current && conn.Active
+	return render(c, http.StatusOK, pages.TestResult(p))
+}

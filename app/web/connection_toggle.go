@@ -1,0 +1,115 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/pages"
+)
+
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+// lastUsableMessage explains why the last connection members can use cannot
+// simply be turned off or deleted (invariant 2).
+func lastUsableMessage(org *models.Organization, conn models.Connection, action string) string {
+	return "Not " + action + ": " + conn.DisplayName + " is the only tested, active connection and SSO is on for " + org.Name +
+		", so members would have no way to log in with SSO. Confirm that SSO should be turned off in the same step, or test another connection first."
+}
+
+// reloadOrg refreshes the request's org after its SSO settings changed.
+func (h *Handlers) reloadOrg(c echo.Context) error {
+	org, err := h.store.OrganizationBySlug(c.Request().Context(), currentOrg(c).Slug)
+	if err != nil {
+		return err
+	}
+	c.Set(ctxOrg, &org)
+	return nil
+}
+
+// toggleConnection turns a connection on or off (the form's "active", else
+// the opposite of now). Turning off the last connection members can use
+// while SSO is on needs disable_sso=1, which turns SSO off first. htmx gets
+// the row back (and the SSO box out of band); a plain form a redirect.
+func (h *Handlers) toggleConnection(c echo.Context) error {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	conn, err := h.connectionFromURL(c)
+	if err != nil {
+		return err
+	}
+	target := !conn.Active
+	switch c.FormValue("active") {
+	case "true":
+		target = true
+	case "false":
+		target = false
+	}
+	ssoOff := false
+	if target != conn.Active {
+		if !target && org.SSOEnabled {
+			states, err := h.connStates(ctx, org.ID)
+			if err != nil {
+				return err
+			}
+			if isLastUsable(org, states, conn) {
+				if c.FormValue("disable_sso") != "1" {
+					return h.toggleRefused(c, conn, lastUsableMessage(org, conn, "turned off"))
+				}
+				if err := h.store.SetSSO(ctx, org.ID, false, false); err != nil {
+					return err
+				}
+				h.audit(c, &org.ID, "sso.disable", org.Slug, "turned off with the last usable connection "+conn.DisplayName)
+				ssoOff = true
+			}
+		}
+		if err := h.store.SetConnectionActive(ctx, org.ID, conn.ID, target, currentUser(c).Email); err != nil {
+			return err
+		}
+		action := "connection.activate"
+		if !target {
+			action = "connection.deactivate"
+		}
+		h.audit(c, &org.ID, action, conn.DisplayName, "id="+conn.PublicID)
+		if err := h.reloadOrg(c); err != nil {
+			return err
+		}
+		org = currentOrg(c)
+	}
+	if !isHTMX(c) {
+		msg := conn.DisplayName + " is on."
+		if !target {
+			msg = conn.DisplayName + " is off."
+		}
+		if ssoOff {
+			msg += " SSO is off for " + org.Name + "."
+		}
+		setFlash(c, msg)
+		return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+	}
+	return h.rowUpdate(c, conn, "")
+}
+
+// rowUpdate answers htmx with a connection's row (with msg) and the SSO box.
+func (h *Handlers) rowUpdate(c echo.Context, conn models.Connection, msg string) error {
+	org := currentOrg(c)
+	states, err := h.connStates(c.Request().Context(), org.ID)
+	if err != nil {
+		return err
+	}
+	s := stateOf(states, conn)
+	if fresh, err := h.store.ConnectionByID(c.Request().Context(), org.ID, conn.ID); err == nil {
+		s.conn = fresh
+	}
+	return render(c, http.StatusOK, pages.ConnectionRowUpdate(h.connectionRow(c, states, s, msg), gateProps(c, states, "")))
+}
+
+// toggleRefused shows why a toggle was refused: in the row for htmx (with
+// 200, so htmx swaps it in), else on the settings page with 422.
+func (h *Handlers) toggleRefused(c echo.Context, conn models.Connection, msg string) error {
+	if isHTMX(c) {
+		return h.rowUpdate(c, conn, msg)
+	}
+	return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, "", map[string]string{conn.PublicID: msg})
+}

@@ -1,0 +1,197 @@
+package web_test
+
+// Benchmarks of a member's SSO login through the whole app against the
+// in-process IdP (ES256, so the IdP's own signing does not hide our cost),
+// and the bare floor: go-oidc's Exchange and Verify against the same IdP.
+// Both include the IdP's authorize step. `make bench` runs them.
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/orgsso/orgsso/app"
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/connector/oidc"
+	"github.com/orgsso/orgsso/app/signin"
+	"github.com/orgsso/orgsso/e2e/idp"
+	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/models/testdb"
+)
+
+// benchApp is orgsso on a loopback port with one org whose tested, enabled
+// connection points at a fresh IdP.
+type benchApp struct {
+	app  *app.App
+	url  string
+	idp  *idp.OIDCServer
+	conn models.Connection
+}
+
+func newBenchApp(b *testing.B) *benchApp {
+	b.Helper()
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	env := map[string]string{
+		"ORGSSO_BASE_URL": base, "ORGSSO_DATA_DIR": b.TempDir(), "ORGSSO_DATABASE_URL": testdb.New(b),
+		"ORGSSO_ALLOW_PRIVATE_IDP": "true", "ORGSSO_LOG_LEVEL": "error",
+	}
+	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { a.Close() })
+	srv := httptest.NewUnstartedServer(a.Handler)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	b.Cleanup(srv.Close)
+
+	ip := idp.NewOIDC(b, idp.WithES256())
+	ip.AddClient(idp.Client{ID: "orgsso", Secret: "s3cret", RedirectURIs: []string{base + "/o/acme/oidc/callback"}})
+	ip.AddUser(idp.User{Subject: "bob", Email: "bob@acme.test", EmailVerified: true, Name: "Bob", Groups: []string{"DATA_SCIENCE"}})
+
+	org, err := a.Store.CreateOrganization(ctx, "acme", "Acme")
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin, err := a.Store.CreateUser(ctx, models.User{Email: "admin@acme.test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := a.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+		b.Fatal(err)
+	}
+	cj, _ := json.Marshal(oidc.Config{Issuer: ip.Issuer(), Discovery: true, ClientID: "orgsso", Scopes: []string{"openid", "email", "profile", "groups"}})
+	pj, _ := json.Marshal(models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "IT->admin;DATA_SCIENCE->user"})
+	conn, err := a.Store.CreateConnection(ctx, org.ID, models.Connection{Protocol: models.ProtocolOIDC, Preset: "okta", DisplayName: "Okta", Active: true, Config: string(cj), Provisioning: string(pj)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn.SealedSecret = a.Sealer.Seal("s3cret", signin.SecretBinding(conn))
+	conn.ConfigHash = conn.Fingerprint()
+	if conn, err = a.Store.UpdateConnection(ctx, org.ID, conn); err != nil {
+		b.Fatal(err)
+	}
+	// Pass a real test at this version, then enable SSO.
+	u, binding, err := a.Signin.Begin(ctx, signin.BeginRequest{Org: org, Connection: conn, IsTest: true, UserID: &admin.ID, ClientKey: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cb, err := ip.Authorize(ctx, u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := a.Signin.Finish(ctx, org, httptest.NewRequest("GET", cb.String(), nil), binding)
+	if err != nil || !res.TestRun.Passed() {
+		b.Fatalf("test login: %+v %v", res.TestRun, err)
+	}
+	if err := a.Store.SetSSO(ctx, org.ID, true, false); err != nil {
+		b.Fatal(err)
+	}
+	return &benchApp{app: a, url: base, idp: ip, conn: conn}
+}
+
+// memberLogin runs one login in a fresh browser: start, IdP, callback,
+// session. It fails b unless the member lands in the org with a session.
+func (ba *benchApp) memberLogin(b *testing.B) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(ba.url + "/o/acme/sso/" + ba.conn.PublicID + "/start")
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || loc == "" {
+		b.Fatalf("start: %s", resp.Status)
+	}
+	cb, err := ba.idp.Authorize(context.Background(), loc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err = c.Get(cb.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/o/acme" {
+		b.Fatalf("callback: %s to %q", resp.Status, resp.Header.Get("Location"))
+	}
+	u, _ := url.Parse(ba.url)
+	if len(jar.Cookies(u)) == 0 {
+		b.Fatal("no session cookie after login")
+	}
+}
+
+// BenchmarkFullLogin is a member's whole SSO login: start (LoginState),
+// authorize at the IdP, callback (state, code exchange, ID token checks,
+// provisioning, role sync, session). After the loop it checks that no
+// discovery or JWKS fetch happened per login.
+func BenchmarkFullLogin(b *testing.B) {
+	ba := newBenchApp(b)
+	ba.memberLogin(b) // warm: the connector is open and its keys fetched
+	disc, jwks := ba.idp.DiscoveryHits(), ba.idp.JWKSHits()
+	b.ResetTimer()
+	for b.Loop() {
+		ba.memberLogin(b)
+	}
+	b.StopTimer()
+	if d, j := ba.idp.DiscoveryHits()-disc, ba.idp.JWKSHits()-jwks; d != 0 || j != 0 {
+		b.Fatalf("steady-state logins fetched discovery %d and JWKS %d times, want 0", d, j)
+	}
+}
+
+// BenchmarkFloor is the least any OIDC login costs against the same IdP:
+// authorize, go-oidc Exchange and Verify, with one long-lived verifier.
+func BenchmarkFloor(b *testing.B) {
+	ctx := context.Background()
+	const redirect = "http://rp.test/callback"
+	ip := idp.NewOIDC(b, idp.WithES256())
+	ip.AddClient(idp.Client{ID: "floor", Secret: "s3cret", RedirectURIs: []string{redirect}})
+	ip.AddUser(idp.User{Subject: "bob", Email: "bob@acme.test", EmailVerified: true, Groups: []string{"DATA_SCIENCE"}})
+	provider, err := gooidc.NewProvider(ctx, ip.Issuer())
+	if err != nil {
+		b.Fatal(err)
+	}
+	verifier := provider.Verifier(&gooidc.Config{ClientID: "floor"})
+	cfg := oauth2.Config{ClientID: "floor", ClientSecret: "s3cret", Endpoint: provider.Endpoint(), RedirectURL: redirect,
+		Scopes: []string{"openid", "email", "profile", "groups"}}
+	login := func() {
+		cb, err := ip.Authorize(ctx, cfg.AuthCodeURL("state", gooidc.Nonce("nonce")))
+		if err != nil {
+			b.Fatal(err)
+		}
+		tok, err := cfg.Exchange(ctx, cb.Query().Get("code"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw, _ := tok.Extra("id_token").(string)
+		if _, err := verifier.Verify(ctx, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+	login()
+	b.ResetTimer()
+	for b.Loop() {
+		login()
+	}
+}

@@ -1,0 +1,291 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/signin"
+	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/components"
+	"github.com/orgsso/orgsso/views/pages"
+)
+
+// connState is a connection with what the settings pages show about its
+// tests.
+type connState struct {
+	conn models.Connection
+	// latest is the newest test, nil when never tested.
+	latest *models.TestRun
+	// passed is the newest passed test at the current settings, nil when
+	// there is none.
+	passed *models.TestRun
+}
+
+// usable: members may log in through it once SSO is on.
+func (s connState) usable() bool { return s.conn.Active && s.passed != nil }
+
+func (s connState) testStatus() string {
+	switch {
+	case s.latest == nil:
+		return components.TestStatusUntested
+	case !s.latest.Current(s.conn):
+		return components.TestStatusStale
+	case s.latest.Passed():
+		return components.TestStatusPassed
+	}
+	return components.TestStatusFailed
+}
+
+// connStates loads the org's connections with their tests.
+func (h *Handlers) connStates(ctx context.Context, orgID int64) ([]connState, error) {
+	conns, err := h.store.Connections(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := h.store.LatestTestRuns(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connState, 0, len(conns))
+	for _, conn := range conns {
+		s := connState{conn: conn}
+		if run, ok := latest[conn.ID]; ok {
+			s.latest = &run
+		}
+		if s.latest != nil {
+			passed, err := h.store.PassedTestRun(ctx, orgID, conn)
+			if err == nil {
+				s.passed = &passed
+			} else if !errors.Is(err, models.ErrNotFound) {
+				return nil, err
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// stateOf finds conn among states.
+func stateOf(states []connState, conn models.Connection) connState {
+	for _, s := range states {
+		if s.conn.ID == conn.ID {
+			return s
+		}
+	}
+	return connState{conn: conn}
+}
+
+func usableCount(states []connState) int {
+	n := 0
+	for _, s := range states {
+		if s.usable() {
+			n++
+		}
+	}
+	return n
+}
+
+// isLastUsable: SSO is on and conn is the only connection members can use,
+// so turning it off or deleting it must also turn SSO off (invariant 2).
+func isLastUsable(org *models.Organization, states []connState, conn models.Connection) bool {
+	return org.SSOEnabled && stateOf(states, conn).usable() && usableCount(states) == 1
+}
+
+func presetName(id string) string {
+	if p, ok := connector.PresetByID(id); ok {
+		return p.Name
+	}
+	return "Custom"
+}
+
+func (h *Handlers) connectionRow(c echo.Context, states []connState, s connState, msg string) components.ConnectionRow {
+	org := currentOrg(c)
+	row := components.ConnectionRow{
+		OrgSlug: org.Slug, CSRF: csrfToken(c), Connection: s.conn, ProviderName: presetName(s.conn.Preset),
+		TestStatus: s.testStatus(), LastUsable: isLastUsable(org, states, s.conn), Message: msg,
+	}
+	if s.latest != nil {
+		row.LastTestID, row.LastTestAt = s.latest.ID, s.latest.FinishedAt
+	}
+	return row
+}
+
+func gateProps(c echo.Context, states []connState, errMsg string) pages.SSOGateProps {
+	org := currentOrg(c)
+	g := pages.SSOGateProps{OrgSlug: org.Slug, OrgName: org.Name, CSRF: csrfToken(c),
+		Enabled: org.SSOEnabled, Enforced: org.SSOEnforced, Error: errMsg}
+	for _, s := range states {
+		if s.usable() {
+			g.Ready = append(g.Ready, pages.ReadyConnection{Name: s.conn.DisplayName, TestedAt: s.passed.FinishedAt})
+		}
+	}
+	return g
+}
+
+// ssoSettingsPage renders the settings page; gateErr is shown in the SSO
+// box, rowMsgs by connection public id in their rows.
+func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string, rowMsgs map[string]string) error {
+	org := currentOrg(c)
+	states, err := h.connStates(c.Request().Context(), org.ID)
+	if err != nil {
+		return err
+	}
+	p := pages.SSOSettingsProps{
+		Layout:        h.layoutProps(c, "Single sign-on"),
+		Org:           *org,
+		CallbackURL:   h.signin.CallbackURL(*org),
+		PostLogoutURL: h.signin.PostLogoutURL(*org),
+		LoginURL:      h.opts.BaseURL + "/o/" + org.Slug + "/login",
+		Gate:          gateProps(c, states, gateErr),
+	}
+	for _, s := range states {
+		p.Table.Rows = append(p.Table.Rows, h.connectionRow(c, states, s, rowMsgs[s.conn.PublicID]))
+	}
+	if gateErr != "" || len(rowMsgs) > 0 {
+		p.Layout.ErrorCount = 1
+	}
+	return render(c, status, pages.SSOSettings(p))
+}
+
+func ssoSettingsURL(org *models.Organization) string { return "/o/" + org.Slug + "/settings/sso" }
+
+// showSSOSettings shows the SSO gate, the redirect URIs and the connections.
+func (h *Handlers) showSSOSettings(c echo.Context) error {
+	return h.ssoSettingsPage(c, http.StatusOK, "", nil)
+}
+
+// enableSSO turns SSO on, only while an active connection has passed a
+// test at its current settings (invariant 2).
+func (h *Handlers) enableSSO(c echo.Context) error {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	states, err := h.connStates(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	var ready []string
+	for _, s := range states {
+		if s.usable() {
+			ready = append(ready, s.conn.DisplayName)
+		}
+	}
+	if len(ready) == 0 {
+		return h.ssoSettingsPage(c, http.StatusUnprocessableEntity,
+			"SSO was not enabled: no active connection has passed a test at its current settings. Turn a connection on and run its test, then enable SSO.", nil)
+	}
+	if !org.SSOEnabled {
+		if err := h.store.SetSSO(ctx, org.ID, true, false); err != nil {
+			return err
+		}
+		h.audit(c, &org.ID, "sso.enable", org.Slug, "usable connections: "+strings.Join(ready, ", "))
+	}
+	setFlash(c, "SSO is on for "+org.Name+". Members can log in through "+strings.Join(ready, ", ")+".")
+	return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+}
+
+// disableSSO turns SSO, and with it SSO enforcement, off.
+func (h *Handlers) disableSSO(c echo.Context) error {
+	org := currentOrg(c)
+	if org.SSOEnabled || org.SSOEnforced {
+		if err := h.store.SetSSO(c.Request().Context(), org.ID, false, false); err != nil {
+			return err
+		}
+		h.audit(c, &org.ID, "sso.disable", org.Slug, "")
+	}
+	setFlash(c, "SSO is off for "+org.Name+". Members log in with their passwords.")
+	return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+}
+
+// enforceSSO makes SSO required for members, or not. Turning it on keeps a
+// way in for an admin (invariant 3).
+func (h *Handlers) enforceSSO(c echo.Context) error {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	enforce := c.FormValue("enforce") == "true"
+	if enforce == org.SSOEnforced {
+		return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+	}
+	if enforce {
+		if !org.SSOEnabled {
+			return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, "SSO cannot be required while it is off. Enable SSO first.", nil)
+		}
+		why, err := h.adminWayIn(ctx, org)
+		if err != nil {
+			return err
+		}
+		if why == "" {
+			return h.ssoSettingsPage(c, http.StatusUnprocessableEntity,
+				"SSO was not made required, because no admin of "+org.Name+" could still log in: no active, tested connection maps anyone to admin "+
+					"(add a group mapping such as IT->admin, or make admin the role for everyone) and no admin of "+org.Name+" has a password.", nil)
+		}
+		if err := h.store.SetSSO(ctx, org.ID, true, true); err != nil {
+			return err
+		}
+		h.audit(c, &org.ID, "sso.enforce", org.Slug, "on; admin way in: "+why)
+		setFlash(c, "Members of "+org.Name+" must now log in with SSO.")
+		return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+	}
+	if err := h.store.SetSSO(ctx, org.ID, org.SSOEnabled, false); err != nil {
+		return err
+	}
+	h.audit(c, &org.ID, "sso.enforce", org.Slug, "off")
+	setFlash(c, "Members of "+org.Name+" may log in with a password again.")
+	return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+}
+
+// adminWayIn says how an admin can still enter the org once SSO is
+// required ("" when no way is left): a usable connection whose provisioning
+// yields admin, or an active admin with a password.
+func (h *Handlers) adminWayIn(ctx context.Context, org *models.Organization) (string, error) {
+	states, err := h.connStates(ctx, org.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range states {
+		if !s.usable() {
+			continue
+		}
+		prov, err := signin.ProvisioningOf(s.conn)
+		if err != nil {
+			return "", err
+		}
+		if prov.DefaultRole == authz.RoleAdmin {
+			return "connection " + s.conn.DisplayName + " makes everyone admin", nil
+		}
+		mappings, err := connector.ParseGroupMappings(prov.GroupMappings)
+		if err != nil {
+			continue // such a connection cannot log anyone in
+		}
+		for _, m := range mappings {
+			if m.Role == connector.RoleAdmin {
+				return "connection " + s.conn.DisplayName + " maps " + m.Group + " to admin", nil
+			}
+		}
+	}
+	members, err := h.authz.Members(org.ID)
+	if err != nil {
+		return "", err
+	}
+	var admins []int64
+	for id, roles := range members {
+		if hasRole(roles, authz.RoleAdmin) {
+			admins = append(admins, id)
+		}
+	}
+	users, err := h.store.UsersByID(ctx, admins)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		if u.HasPassword() && u.Status == models.StatusActive {
+			return "admin " + u.Email + " has a password", nil
+		}
+	}
+	return "", nil
+}

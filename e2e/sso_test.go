@@ -1,0 +1,107 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/e2e/idp"
+)
+
+// TestAdminConnectsTestsAndEnablesOktaAndMemberLogsIn is the heart of the
+// product in a real browser: an org admin adds an Okta-preset connection
+// pointing at the in-process OpenID provider, tests it and sees the claims
+// mapped to roles, enables SSO; then a member signs in through the org's
+// login page and lands in the org with the role from the group mapping.
+func TestAdminConnectsTestsAndEnablesOktaAndMemberLogsIn(t *testing.T) {
+	a := startApp(t)
+	ctx := context.Background()
+	org, err := a.Store.CreateOrganization(ctx, "acme", "Acme Corp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := a.Store.UserByEmail(ctx, a.AdminEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Authz.SetRoles(ctx, root.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	ip := idp.NewOIDC(t)
+	ip.AddClient(idp.Client{ID: "orgsso-acme", Secret: "okta-client-secret", RedirectURIs: []string{a.URL + "/o/acme/oidc/callback"},
+		PostLogoutRedirectURIs: []string{a.URL + "/o/acme/login"}})
+	ip.AddUser(idp.User{Subject: "00u-alice", Email: "alice@acme.test", EmailVerified: true, Name: "Alice Admin", Groups: []string{"IT"}})
+	ip.AddUser(idp.User{Subject: "00u-bob", Email: "bob@acme.test", EmailVerified: true, Name: "Bob Member", Groups: []string{"DATA_SCIENCE"}})
+
+	b := newBrowser(t, a.URL)
+	b.login(a.AdminEmail, a.AdminPassword)
+
+	b.open("/o/acme/settings/sso")
+	if got := b.text("[data-testid=redirect-uri]"); got != a.URL+"/o/acme/oidc/callback" {
+		t.Fatalf("redirect URI shown = %q", got)
+	}
+	b.open("/o/acme/settings/sso/connections/new?preset=okta")
+	if help := b.text("[data-testid=setup-help]"); !strings.Contains(help, a.URL+"/o/acme/oidc/callback") {
+		t.Fatalf("Okta setup help does not show our redirect URI: %q", help)
+	}
+	b.fill("#displayName", "Okta")
+	b.fill("#issuer", ip.Issuer())
+	b.setChecked("#discovery", true)
+	b.fill("#clientID", "orgsso-acme")
+	b.fill("#clientSecret", "okta-client-secret")
+	b.setChecked("#jit", true)
+	b.setChecked("#syncRoles", true)
+	b.choose("#groupMappings", "IT->admin;DATA_SCIENCE->user") // SetValue: the textarea starts empty
+	if resp := b.submit("[data-testid=save-connection]"); resp.Status != 200 {
+		t.Fatalf("saving the connection: status %d at %s", resp.Status, resp.URL)
+	}
+	if b.count("[data-testid=error-summary]") != 0 {
+		t.Fatalf("the form shows errors: %s", b.text("[data-testid=error-summary]"))
+	}
+	if page := b.text("main"); strings.Contains(page, "okta-client-secret") {
+		t.Fatal("the client secret is rendered back after saving")
+	}
+
+	// Test: a real round trip through the IdP as Alice (group IT).
+	ip.SetUser("00u-alice")
+	b.submit("[data-testid=test-connection]")
+	if got := b.attr("[data-testid=test-result]", "data-result"); got != "passed" {
+		t.Fatalf("test result = %q: %s", got, b.text("[data-testid=test-result]"))
+	}
+	if roles := b.text("[data-testid=mapped-roles]"); !strings.Contains(roles, "admin") || !strings.Contains(roles, "IT") {
+		t.Fatalf("mapped roles = %q, want admin from IT", roles)
+	}
+	if claims := b.text("[data-testid=claims]"); !strings.Contains(claims, "alice@acme.test") || strings.Contains(claims, "eyJ") {
+		t.Fatalf("claims shown = %q", claims)
+	}
+	b.shot("test-result")
+
+	b.submit("[data-testid=test-result] ~ * [data-testid=enable-sso], [data-testid=enable-sso]")
+	b.open("/o/acme/settings/sso")
+	if state := b.text("[data-testid=sso-state]"); !strings.Contains(strings.ToUpper(state), "ON") {
+		t.Fatalf("SSO state after enabling = %q", state)
+	}
+	if status := b.text("[data-testid=test-status]"); !strings.Contains(status, "passed") {
+		t.Fatalf("table test status = %q", status)
+	}
+	b.shot("sso-settings")
+	b.assertCleanConsole()
+
+	// A member signs in through the org login page, in a fresh browser.
+	m := newBrowser(t, a.URL)
+	m.open("/o/acme/login")
+	ip.SetUser("00u-bob")
+	m.submit("[data-testid=sso-button]")
+	if got := m.path(); got != "/o/acme" {
+		t.Fatalf("member landed on %s, want /o/acme", got)
+	}
+	if roles := m.text("[data-testid=my-roles]"); roles != "user" {
+		t.Fatalf("member's roles = %q, want user (DATA_SCIENCE->user)", roles)
+	}
+	if m.count("[data-testid=admin-links]") != 0 {
+		t.Fatal("the member sees admin links")
+	}
+	m.shot("member-org-home")
+	m.assertCleanConsole()
+}
