@@ -67,11 +67,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	idpClient.Transport = a.Metrics.InstrumentIdP(idpClient.Transport)
 	a.Signin = signin.New(signin.Options{BaseURL: cfg.BaseURL, HTTPClient: idpClient}, store, az, sealer, log)
 	a.Handler = web.New(web.Options{
-		BaseURL:       cfg.BaseURL,
-		SecureCookies: cfg.SecureCookies(),
-		SessionIdle:   cfg.SessionIdle,
-		SessionMax:    cfg.SessionMax,
-		MetricsToken:  cfg.MetricsToken,
+		BaseURL:        cfg.BaseURL,
+		SecureCookies:  cfg.SecureCookies(),
+		SessionIdle:    cfg.SessionIdle,
+		SessionMax:     cfg.SessionMax,
+		MetricsToken:   cfg.MetricsToken,
+		TrustedProxies: cfg.TrustedProxies,
 	}, web.Deps{Store: store, Authz: az, Signin: a.Signin, Sealer: sealer, Metrics: a.Metrics, Log: log})
 	return a, nil
 }

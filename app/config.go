@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,18 +15,19 @@ import (
 // Config is everything orgsso reads from its environment, read once at start
 // and passed down through constructors.
 type Config struct {
-	Addr            string        // ORGSSO_ADDR
-	BaseURL         string        // ORGSSO_BASE_URL, no trailing slash
-	DatabaseURL     string        // ORGSSO_DATABASE_URL
-	DataDir         string        // ORGSSO_DATA_DIR
-	SecretKey       string        // ORGSSO_SECRET_KEY (base64 of 32 bytes); generated into DataDir when empty
-	AdminEmail      string        // ORGSSO_ADMIN_EMAIL
-	AdminPassword   string        // ORGSSO_ADMIN_PASSWORD
-	AllowPrivateIdP bool          // ORGSSO_ALLOW_PRIVATE_IDP
-	SessionIdle     time.Duration // ORGSSO_SESSION_IDLE
-	SessionMax      time.Duration // ORGSSO_SESSION_MAX
-	LogLevel        string        // ORGSSO_LOG_LEVEL
-	MetricsToken    string        // ORGSSO_METRICS_TOKEN: when set, /metrics wants "Authorization: Bearer <token>"
+	Addr            string         // ORGSSO_ADDR
+	BaseURL         string         // ORGSSO_BASE_URL, no trailing slash
+	DatabaseURL     string         // ORGSSO_DATABASE_URL
+	DataDir         string         // ORGSSO_DATA_DIR
+	SecretKey       string         // ORGSSO_SECRET_KEY (base64 of 32 bytes); generated into DataDir when empty
+	AdminEmail      string         // ORGSSO_ADMIN_EMAIL
+	AdminPassword   string         // ORGSSO_ADMIN_PASSWORD
+	AllowPrivateIdP bool           // ORGSSO_ALLOW_PRIVATE_IDP
+	SessionIdle     time.Duration  // ORGSSO_SESSION_IDLE
+	SessionMax      time.Duration  // ORGSSO_SESSION_MAX
+	LogLevel        string         // ORGSSO_LOG_LEVEL
+	MetricsToken    string         // ORGSSO_METRICS_TOKEN: when set, /metrics wants "Authorization: Bearer <token>"
+	TrustedProxies  []netip.Prefix // ORGSSO_TRUSTED_PROXIES: proxies whose X-Forwarded-For names the client
 }
 
 // ConfigFromEnv reads the ORGSSO_* variables through getenv (os.Getenv in
@@ -58,6 +60,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.SessionMax, err = time.ParseDuration(get("ORGSSO_SESSION_MAX", "168h")); err != nil {
 		errs = append(errs, fmt.Errorf("ORGSSO_SESSION_MAX: %w", err))
+	}
+	for _, p := range strings.FieldsFunc(getenv("ORGSSO_TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("ORGSSO_TRUSTED_PROXIES: %q is not an address or CIDR range", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
 	if len(errs) > 0 {
 		return c, errors.Join(errs...)

@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -21,8 +20,6 @@ import (
 
 	"github.com/orgsso/orgsso/app"
 	"github.com/orgsso/orgsso/app/authz"
-	"github.com/orgsso/orgsso/app/connector/oidc"
-	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/e2e/idp"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/models/testdb"
@@ -158,16 +155,7 @@ func TestTwoInstancesOnOnePostgresBehaveAsOne(t *testing.T) {
 	if err := one.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	cj, _ := json.Marshal(oidc.Config{Issuer: ip.Issuer(), Discovery: true, ClientID: "orgsso", Scopes: []string{"openid", "email", "profile", "groups"}})
-	pj, _ := json.Marshal(models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "DATA_SCIENCE->user"})
-	conn, err := one.Store.CreateConnectionWith(ctx, org.ID, models.Connection{Protocol: models.ProtocolOIDC, Preset: "custom",
-		DisplayName: "IdP", Active: true, Config: string(cj), Provisioning: string(pj)}, func(c *models.Connection) {
-		c.SealedSecret = one.Sealer.Seal("s3cret", signin.SecretBinding(*c))
-		c.ConfigHash = c.Fingerprint()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := addConnection(t, one.App, org, ip, models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "DATA_SCIENCE->user"})
 
 	// The admin's test starts on instance 1 and finishes on instance 2.
 	adminBrowser := newHTTPBrowser(t, base)

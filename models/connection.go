@@ -106,10 +106,17 @@ type IdentityLink struct {
 	LastLoginAt  time.Time `gorm:"column:last_login_at"`
 }
 
+// Kinds of login state.
+const (
+	StateLogin   = "login"   // a login in flight, between start and callback
+	StateConsent = "consent" // a first login waiting for the person's consent
+)
+
 // LoginState is a login in flight: server-side, single use, short-lived.
 // Only the hash of the state and of the browser binding are stored.
 type LoginState struct {
 	StateHash     string    `gorm:"column:state_hash;primaryKey"`
+	Kind          string    `gorm:"column:kind"`
 	OrgID         int64     `gorm:"column:org_id"`
 	ConnectionID  int64     `gorm:"column:connection_id"`
 	ConfigVersion int64     `gorm:"column:config_version"`
@@ -312,11 +319,14 @@ var ErrTooManyLogins = errors.New("too many logins in flight")
 func (s *Store) SaveLoginState(ctx context.Context, st LoginState, max int) error {
 	now := s.now()
 	st.CreatedAt = now
-	res := s.w(ctx).Exec(`INSERT INTO login_states (state_hash, org_id, connection_id, config_version, pending,
+	if st.Kind == "" {
+		st.Kind = StateLogin
+	}
+	res := s.w(ctx).Exec(`INSERT INTO login_states (state_hash, kind, org_id, connection_id, config_version, pending,
     binding_hash, return_to, is_test, user_id, client_key, created_at, expires_at)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 WHERE (SELECT COUNT(*) FROM login_states WHERE client_key = ? AND expires_at > ?) < ?`,
-		st.StateHash, st.OrgID, st.ConnectionID, st.ConfigVersion, st.Pending, st.BindingHash, st.ReturnTo,
+		st.StateHash, st.Kind, st.OrgID, st.ConnectionID, st.ConfigVersion, st.Pending, st.BindingHash, st.ReturnTo,
 		st.IsTest, st.UserID, st.ClientKey, st.CreatedAt, st.ExpiresAt, st.ClientKey, now, max)
 	if res.Error != nil {
 		return translate(res.Error)
@@ -327,12 +337,12 @@ WHERE (SELECT COUNT(*) FROM login_states WHERE client_key = ? AND expires_at > ?
 	return nil
 }
 
-// TakeLoginState removes and returns the login state with this hash in one
+// TakeLoginState removes and returns the login state of this kind and hash in one
 // statement, so a second take of the same state finds nothing, on any
 // instance. An expired state is removed and reported as ErrNotFound.
-func (s *Store) TakeLoginState(ctx context.Context, stateHash string) (LoginState, error) {
+func (s *Store) TakeLoginState(ctx context.Context, kind, stateHash string) (LoginState, error) {
 	var states []LoginState
-	err := s.w(ctx).Raw("DELETE FROM login_states WHERE state_hash = ? RETURNING *", stateHash).Scan(&states).Error
+	err := s.w(ctx).Raw("DELETE FROM login_states WHERE state_hash = ? AND kind = ? RETURNING *", stateHash, kind).Scan(&states).Error
 	if err != nil {
 		return LoginState{}, err
 	}

@@ -288,6 +288,16 @@ RETURNING count`, key, now, now.Add(-window), now.Add(-window)).Scan(&count).Err
 	return count <= limit, nil
 }
 
+// Attempts returns how many hits key has in its current window.
+func (s *Store) Attempts(ctx context.Context, key string, window time.Duration) (int, error) {
+	var counts []int
+	err := s.w(ctx).Raw("SELECT count FROM rate_limits WHERE key = ? AND window_start >= ?", key, s.now().Add(-window)).Scan(&counts).Error
+	if err != nil || len(counts) == 0 {
+		return 0, err
+	}
+	return counts[0], nil
+}
+
 // ResetHits clears a key's window (after a successful login).
 func (s *Store) ResetHits(ctx context.Context, key string) error {
 	return s.w(ctx).Exec("DELETE FROM rate_limits WHERE key = ?", key).Error

@@ -4,25 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/models/testdb"
 )
 
 func newDB(t *testing.T) *models.DB {
 	t.Helper()
-	db, err := models.Open(filepath.Join(t.TempDir(), "orgsso.db"))
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return db
+	return testdb.Open(t, testdb.New(t))
 }
 
 func newEnforcer(t *testing.T, db *models.DB) *authz.Enforcer {

@@ -104,6 +104,9 @@ func (s *Service) noteProvisioning(ctx context.Context, conn models.Connection, 
 	} else if ident.Email == "" {
 		add("The identity provider sent no email address, so no account can be created.")
 	} else if prov.JIT {
+		if prov.Consent {
+			add("The person would first be asked to consent to what the organization receives; the account is created only if they accept.")
+		}
 		if prov.Activation {
 			add("A new account would be created and wait for an administrator to activate it.")
 		} else {
@@ -119,7 +122,7 @@ func (s *Service) noteProvisioning(ctx context.Context, conn models.Connection, 
 
 // provision finds or creates the account for a member login, links the
 // identity and syncs the roles from group mappings.
-func (s *Service) provision(ctx context.Context, org models.Organization, conn models.Connection, prov models.Provisioning, ident connector.Identity) (models.User, error) {
+func (s *Service) provision(ctx context.Context, org models.Organization, conn models.Connection, prov models.Provisioning, ident connector.Identity, consented bool) (models.User, error) {
 	mapped, err := MapIdentity(ident, prov)
 	if err != nil {
 		return models.User{}, err
@@ -139,7 +142,7 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 	case !errors.Is(err, models.ErrNotFound):
 		return user, err
 	default:
-		if user, err = s.firstLogin(ctx, org, conn, prov, ident); err != nil {
+		if user, err = s.firstLogin(ctx, org, conn, prov, ident, consented); err != nil {
 			return user, err
 		}
 	}
@@ -172,7 +175,7 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 // firstLogin handles a subject this connection has not seen: link to an
 // existing account only when both sides vouch for the email, else create
 // one when JIT allows.
-func (s *Service) firstLogin(ctx context.Context, org models.Organization, conn models.Connection, prov models.Provisioning, ident connector.Identity) (models.User, error) {
+func (s *Service) firstLogin(ctx context.Context, org models.Organization, conn models.Connection, prov models.Provisioning, ident connector.Identity, consented bool) (models.User, error) {
 	if ident.Email == "" {
 		return models.User{}, problem(http.StatusBadGateway, connector.CodeMissingClaim, "Sign-in failed",
 			"Your identity provider did not send an email address.", "Tell an administrator of "+org.Name+" to check the connection's claim mapping.", nil)
@@ -193,6 +196,9 @@ func (s *Service) firstLogin(ctx context.Context, org models.Organization, conn 
 		return models.User{}, problem(http.StatusForbidden, "no_account", "No access to "+org.Name,
 			"There is no account for "+ident.Email+" in "+org.Name+", and accounts are not created at first sign-in.",
 			"Ask an administrator of "+org.Name+" to add you.", nil)
+	}
+	if prov.Consent && !consented {
+		return models.User{}, errConsentNeeded
 	}
 	status := models.StatusActive
 	if prov.Activation {

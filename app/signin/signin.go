@@ -266,6 +266,11 @@ type Result struct {
 	// LogoutHint is sealed state for RP-initiated logout, to keep with the
 	// session (empty when the IdP has no logout endpoint).
 	LogoutHint string
+	// Consent, when set, is what the person must accept before their
+	// account is created; no User is logged in yet.
+	Consent *Consent
+	// Declined means the person declined consent; nothing was stored.
+	Declined bool
 }
 
 // Finish completes the login whose state the IdP sent back to the org's
@@ -276,17 +281,9 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 		return Result{}, problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
 			"The identity provider's answer carried no state, so it cannot be matched to a sign-in.", "Start the sign-in again from the login page.", nil)
 	}
-	st, err := s.store.TakeLoginState(ctx, hash(state))
-	if errors.Is(err, models.ErrNotFound) || (err == nil && st.OrgID != org.ID) {
-		return Result{}, problem(http.StatusBadRequest, connector.CodeStateExpired, "Sign-in expired",
-			"This sign-in has expired or was already used.", "Start the sign-in again from the login page.", err)
-	}
+	st, err := s.takeState(ctx, org, models.StateLogin, state, binding)
 	if err != nil {
 		return Result{}, err
-	}
-	if subtle.ConstantTimeCompare([]byte(hash(binding)), []byte(st.BindingHash)) != 1 {
-		return Result{}, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",
-			"This sign-in was started in another browser or its cookie is missing.", "Start the sign-in again in this browser; allow cookies for this site.", nil)
 	}
 	conn, err := s.store.ConnectionByID(ctx, org.ID, st.ConnectionID)
 	if err != nil {
@@ -294,18 +291,14 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 			"The connection used for this sign-in no longer exists.", "Start again from the login page.", err)
 	}
 	res := Result{Connection: conn, IsTest: st.IsTest, ReturnTo: st.ReturnTo}
-	if conn.Version != st.ConfigVersion {
-		err := problem(http.StatusConflict, "config_changed", "Sign-in interrupted",
-			"The connection's settings changed while this sign-in was in progress.", "Start again.", nil)
+	if err := s.checkUnchanged(ctx, org, conn, st); err != nil {
 		if st.IsTest {
-			return s.recordTest(ctx, org, conn, st, connector.Identity{}, connector.NewError("config_changed", err.Message+" Run the test again.", nil))
+			var p *Problem
+			if errors.As(err, &p) && p.Code == "config_changed" {
+				return s.recordTest(ctx, org, conn, st, connector.Identity{}, connector.NewError("config_changed", p.Message+" Run the test again.", nil))
+			}
 		}
 		return res, err
-	}
-	if !st.IsTest {
-		if err := s.usable(ctx, org, conn); err != nil {
-			return res, err
-		}
 	}
 	pending, err := s.sealer.Open(st.Pending, "login:"+st.StateHash)
 	if err != nil {
@@ -325,11 +318,53 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 	if ferr != nil {
 		return res, s.idpProblem(org, ferr)
 	}
+	return s.complete(ctx, org, conn, c, st.ReturnTo, ident, false)
+}
+
+// takeState consumes the single-use state of kind that token names and
+// checks it belongs to this org and this browser.
+func (s *Service) takeState(ctx context.Context, org models.Organization, kind, token, binding string) (models.LoginState, error) {
+	st, err := s.store.TakeLoginState(ctx, kind, hash(token))
+	if errors.Is(err, models.ErrNotFound) || (err == nil && st.OrgID != org.ID) {
+		return st, problem(http.StatusBadRequest, connector.CodeStateExpired, "Sign-in expired",
+			"This sign-in has expired or was already used.", "Start the sign-in again from the login page.", err)
+	}
+	if err != nil {
+		return st, err
+	}
+	if subtle.ConstantTimeCompare([]byte(hash(binding)), []byte(st.BindingHash)) != 1 {
+		return st, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",
+			"This sign-in was started in another browser or its cookie is missing.", "Start the sign-in again in this browser; allow cookies for this site.", nil)
+	}
+	return st, nil
+}
+
+// checkUnchanged refuses to finish a login through a connection whose
+// settings changed since it began or (for members) that is no longer usable.
+func (s *Service) checkUnchanged(ctx context.Context, org models.Organization, conn models.Connection, st models.LoginState) error {
+	if conn.Version != st.ConfigVersion {
+		return problem(http.StatusConflict, "config_changed", "Sign-in interrupted",
+			"The connection's settings changed while this sign-in was in progress.", "Start again.", nil)
+	}
+	if st.IsTest {
+		return nil
+	}
+	return s.usable(ctx, org, conn)
+}
+
+// complete provisions the member and prepares RP-initiated logout. Without
+// consented, a connection that asks for consent stops before creating an
+// account and returns a Consent for the person to accept.
+func (s *Service) complete(ctx context.Context, org models.Organization, conn models.Connection, c connector.Connector, returnTo string, ident connector.Identity, consented bool) (Result, error) {
+	res := Result{Connection: conn, ReturnTo: returnTo}
 	prov, err := ProvisioningOf(conn)
 	if err != nil {
 		return res, err
 	}
-	user, err := s.provision(ctx, org, conn, prov, ident)
+	user, err := s.provision(ctx, org, conn, prov, ident, consented)
+	if errors.Is(err, errConsentNeeded) {
+		return s.askConsent(ctx, org, conn, returnTo, ident, prov)
+	}
 	if err != nil {
 		return res, err
 	}

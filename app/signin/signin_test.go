@@ -326,3 +326,60 @@ func TestLogoutURLCarriesHintAndRedirect(t *testing.T) {
 		t.Fatalf("logout query = %v", q)
 	}
 }
+
+func TestConsentCreatesTheAccountOnlyWhenAccepted(t *testing.T) {
+	ctx := context.Background()
+	prov := jitProv
+	prov.Consent = true
+	e := newEnv(t, prov)
+	e.enable()
+
+	res, err := e.login("bob")
+	if err != nil || res.Consent == nil {
+		t.Fatalf("first login = %+v, %v; want a consent question", res, err)
+	}
+	c := res.Consent
+	if c.Email != "bob@acme.test" || !slices.Equal(c.Groups, []string{"DATA_SCIENCE"}) || !slices.Equal(c.Roles, []string{"user"}) {
+		t.Fatalf("consent shows %+v", c)
+	}
+	if _, err := e.store.UserByEmail(ctx, "bob@acme.test"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatal("the account exists before consent")
+	}
+	if _, err := e.svc.AnswerConsent(ctx, e.org, c.Token, "another-browser", true); problemCode(t, err) != connector.CodeStateMismatch {
+		t.Fatalf("answer from another browser: %v", err)
+	}
+
+	// The refused answer used the token up: the person starts again and declines.
+	res, err = e.login("bob")
+	if err != nil || res.Consent == nil {
+		t.Fatal(err)
+	}
+	declined, err := e.svc.AnswerConsent(ctx, e.org, res.Consent.Token, res.Consent.Binding, false)
+	if err != nil || !declined.Declined {
+		t.Fatalf("decline = %+v, %v", declined, err)
+	}
+	if _, err := e.store.UserByEmail(ctx, "bob@acme.test"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatal("declining created the account")
+	}
+
+	// Accepted: the account is made with the mapped role, and the token is spent.
+	res, err = e.login("bob")
+	if err != nil || res.Consent == nil {
+		t.Fatal(err)
+	}
+	accepted, err := e.svc.AnswerConsent(ctx, e.org, res.Consent.Token, res.Consent.Binding, true)
+	if err != nil || accepted.User.Email != "bob@acme.test" {
+		t.Fatalf("accept = %+v, %v", accepted, err)
+	}
+	if got := e.roles(accepted.User); !slices.Equal(got, []string{"user"}) {
+		t.Fatalf("roles = %v", got)
+	}
+	if _, err := e.svc.AnswerConsent(ctx, e.org, res.Consent.Token, res.Consent.Binding, true); problemCode(t, err) != connector.CodeStateExpired {
+		t.Fatalf("second answer: %v", err)
+	}
+	// Known people are not asked again.
+	again, err := e.login("bob")
+	if err != nil || again.Consent != nil || again.User.ID != accepted.User.ID {
+		t.Fatalf("second login = %+v, %v", again, err)
+	}
+}

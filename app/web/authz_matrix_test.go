@@ -56,6 +56,7 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", path: "/o/:org/sso/:conn/start", kind: kindOrgPublic},
 	{method: "GET", path: "/o/:org/oidc/callback", kind: kindOrgPublic},
 	{method: "POST", path: "/o/:org/oidc/callback", kind: kindOrgPublic},
+	{method: "POST", path: "/o/:org/consent", kind: kindOrgPublic},
 
 	{method: "GET", path: "/", kind: kindLoggedIn},
 	{method: "GET", path: "/account/password", kind: kindLoggedIn},
@@ -275,7 +276,13 @@ func (f *matrixFixture) want(a actor, r matrixRoute, o models.Organization) (sta
 			return ok, true
 		}
 		return http.StatusForbidden, false
-	case kindPlatformOrg, kindOrgAdmin, kindOrgMember:
+	case kindPlatformOrg:
+		// Decided on the platform, before the org is even looked up.
+		if isPlatform {
+			return ok, true
+		}
+		return http.StatusForbidden, false
+	case kindOrgAdmin, kindOrgMember:
 		switch {
 		case isPlatform:
 			return ok, true

@@ -66,6 +66,7 @@ func readConnectionForm(c echo.Context) connectionInput {
 			ForwardedLoginParams: strings.Join(splitList(c.FormValue("forwardedLoginParams")), " "),
 			JIT:                  on("jit"),
 			Activation:           on("activation"),
+			Consent:              on("consent"),
 			DefaultRole:          f("defaultRole"),
 			GroupMappings:        strings.TrimSpace(strings.ReplaceAll(c.FormValue("groupMappings"), "\r\n", "\n")),
 			SyncRoles:            on("syncRoles"),
@@ -104,7 +105,7 @@ func (in connectionInput) provisioning() models.Provisioning {
 		role = ""
 	}
 	return models.Provisioning{
-		JIT: v.JIT, Activation: v.Activation, DefaultRole: role, GroupMappings: v.GroupMappings,
+		JIT: v.JIT, Activation: v.Activation, Consent: v.Consent, DefaultRole: role, GroupMappings: v.GroupMappings,
 		SyncRoles: v.SyncRoles, LinkByVerifiedEmail: v.LinkByVerifiedEmail,
 	}
 }
@@ -154,7 +155,7 @@ func formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
 		ClaimUserID: cfg.ClaimMapping.UserID, ClaimEmail: cfg.ClaimMapping.Email, ClaimName: cfg.ClaimMapping.Name,
 		ClaimGivenName: cfg.ClaimMapping.GivenName, ClaimFamilyName: cfg.ClaimMapping.FamilyName, ClaimPicture: cfg.ClaimMapping.Picture,
 		GroupsClaim: cfg.GroupsClaim, ForwardedLoginParams: strings.Join(cfg.ForwardedLoginParams, " "),
-		JIT: prov.JIT, Activation: prov.Activation, DefaultRole: role, GroupMappings: prov.GroupMappings,
+		JIT: prov.JIT, Activation: prov.Activation, Consent: prov.Consent, DefaultRole: role, GroupMappings: prov.GroupMappings,
 		SyncRoles: prov.SyncRoles, LinkByVerifiedEmail: prov.LinkByVerifiedEmail,
 	}, nil
 }

@@ -18,5 +18,16 @@
 //	GET  /o/{org}/members  POST …              members and roles (org admins)
 //	POST /o/{org}/members/{id}/role|remove|activate
 //	GET  /o/{org}/audit                        audit log (org admins)
+//	GET  /o/{org}/login                        the org's SSO buttons (everyone)
+//	GET  /o/{org}/sso/{conn}/start             begin a login; ?test=1 begins an admin's test
+//	GET|POST /o/{org}/oidc/callback            the org's OIDC redirect URI
+//	POST /o/{org}/consent                      answer to the first-login consent page
+//	GET  /o/{org}/settings/sso                 connections table, redirect URIs, Enable SSO gate
+//	POST /o/{org}/settings/sso/enable|disable|enforce
+//	GET  /o/{org}/settings/sso/connections/new  preset picker and form; POST …/connections creates
+//	GET  …/connections/{conn}/edit             edit form; POST …/connections/{conn} saves (with version)
+//	POST …/connections/{conn}/toggle|delete    active switch (htmx), deletion
+//	GET  …/connections/{conn}/tests/{test}     a test's result: claims received and what they map to
 //	GET  /api/v1/me                            the signed-in user as JSON
+//	GET  /metrics                              Prometheus metrics (bearer token when configured)
 package web

@@ -44,15 +44,18 @@ func (h *Handlers) login(c echo.Context) error {
 	pw := c.FormValue("password")
 	returnTo := localPath(c.FormValue("return_to"))
 
-	okIP, err := h.store.Hit(ctx, "login:ip:"+c.RealIP(), h.opts.LoginWindow, 4*h.opts.LoginLimit)
+	// Only failed attempts count, per address and per email, in the
+	// database so that every instance shares the counts.
+	ipKey, emailKey := "login:ip:"+c.RealIP(), "login:email:"+email
+	failedIP, err := h.store.Attempts(ctx, ipKey, h.opts.LoginWindow)
 	if err != nil {
 		return err
 	}
-	okEmail, err := h.store.Hit(ctx, "login:email:"+email, h.opts.LoginWindow, h.opts.LoginLimit)
+	failedEmail, err := h.store.Attempts(ctx, emailKey, h.opts.LoginWindow)
 	if err != nil {
 		return err
 	}
-	if !okIP || !okEmail {
+	if failedIP >= 4*h.opts.LoginLimit || failedEmail >= h.opts.LoginLimit {
 		h.log.Warn("login rate limited", "ip", c.RealIP())
 		h.metrics.RateLimited.WithLabelValues("login").Inc()
 		return render(c, http.StatusTooManyRequests, pages.Login(h.loginProps(c, email, returnTo,
@@ -60,18 +63,19 @@ func (h *Handlers) login(c echo.Context) error {
 	}
 
 	user, err := h.store.UserByEmail(ctx, email)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		_ = password.Check(dummyHash, pw)
-		return h.loginFailed(c, email, returnTo)
-	case err != nil:
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	if !user.HasPassword() {
-		_ = password.Check(dummyHash, pw)
-		return h.loginFailed(c, email, returnTo)
+	hash := dummyHash // a wrong email costs the same time as a wrong password
+	if err == nil && user.HasPassword() {
+		hash = *user.PasswordHash
 	}
-	if password.Check(*user.PasswordHash, pw) != nil {
+	if password.Check(hash, pw) != nil || err != nil || !user.HasPassword() {
+		for _, key := range []string{ipKey, emailKey} {
+			if _, err := h.store.Hit(ctx, key, h.opts.LoginWindow, 0); err != nil {
+				return err
+			}
+		}
 		return h.loginFailed(c, email, returnTo)
 	}
 	if user.Status != models.StatusActive {
@@ -88,7 +92,7 @@ func (h *Handlers) login(c echo.Context) error {
 		return render(c, http.StatusForbidden, pages.Login(h.loginProps(c, email, returnTo,
 			"Your organization requires single sign-on. Log in through your organization's login page.")))
 	}
-	if err := h.store.ResetHits(ctx, "login:email:"+email); err != nil {
+	if err := h.store.ResetHits(ctx, emailKey); err != nil {
 		return err
 	}
 	if err := h.startSession(c, user, models.Session{}, models.AuditEvent{Action: "user.login", Details: "password"}); err != nil {

@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -369,4 +371,54 @@ func TestZeroSessionOptions(t *testing.T) {
 	c := e.client()
 	c.mustLogin("ann@example.com")
 	c.assertLoggedInAs("ann@example.com")
+}
+
+// Per-address limits count failures only, and take the client's address
+// from X-Forwarded-For only when the request comes from a trusted proxy.
+func TestLoginAddressLimitCountsFailuresAndTrustsOnlyListedProxies(t *testing.T) {
+	t.Parallel()
+	const limit = 1 // four failures per address
+	attempt := 0
+	fail := func(c *client, xff string, n int) int {
+		status := 0
+		for range n {
+			attempt++ // a new email each time: only the address limit applies
+			h := http.Header{}
+			h.Set("X-Forwarded-For", xff)
+			email := fmt.Sprintf("nobody-%d@example.com", attempt)
+			status = c.do(http.MethodPost, "/login", url.Values{"_csrf": {c.csrfToken()}, "email": {email}, "password": {"x"}}, h).status
+		}
+		return status
+	}
+	t.Run("behind a trusted proxy", func(t *testing.T) {
+		e := newEnv(t, func(o *web.Options) {
+			o.LoginLimit = limit
+			o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+		})
+		c := e.client()
+		if got := fail(c, "203.0.113.1", 5); got != http.StatusTooManyRequests {
+			t.Fatalf("fifth failure from one client: %d, want 429", got)
+		}
+		if got := fail(c, "203.0.113.2", 1); got != http.StatusUnauthorized {
+			t.Fatalf("another client behind the same proxy: %d, want 401 (not limited)", got)
+		}
+	})
+	t.Run("without trusted proxies the header is ignored", func(t *testing.T) {
+		e := newEnv(t, func(o *web.Options) { o.LoginLimit = limit })
+		c := e.client()
+		fail(c, "203.0.113.1", 4)
+		if got := fail(c, "203.0.113.2", 1); got != http.StatusTooManyRequests {
+			t.Fatalf("a forged X-Forwarded-For escaped the limit: %d, want 429", got)
+		}
+	})
+	t.Run("successful logins do not count", func(t *testing.T) {
+		e := newEnv(t, func(o *web.Options) { o.LoginLimit = limit })
+		e.user("ann@example.com")
+		for i := range 6 {
+			c := e.client()
+			if p := c.login("ann@example.com", testPassword); p.status != http.StatusSeeOther {
+				t.Fatalf("login %d: %d, want 303", i+1, p.status)
+			}
+		}
+	})
 }

@@ -328,3 +328,30 @@ func (h *Handlers) when(cond func(echo.Context) bool, mws ...echo.MiddlewareFunc
 		}
 	}
 }
+
+// requireOrgSSO keeps members of an org that requires SSO out unless their
+// session came through one of that org's connections: a password session
+// (from another org, say) does not open it. The org's admins and platform
+// admins keep their way in (invariant 3).
+func (h *Handlers) requireOrgSSO(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		org, u := currentOrg(c), currentUser(c)
+		if org == nil || u == nil || !org.SSOEnforced || h.authz.IsPlatformAdmin(u.ID) {
+			return next(c)
+		}
+		roles, err := h.authz.Roles(u.ID, org.ID)
+		if err != nil {
+			return err
+		}
+		if len(roles) == 0 || hasRole(roles, authz.RoleAdmin) {
+			return next(c) // non-members get their 404 from RequirePermission
+		}
+		if sess := currentSession(c); sess != nil && sess.ConnectionID != nil {
+			if _, err := h.store.ConnectionByID(c.Request().Context(), org.ID, *sess.ConnectionID); err == nil {
+				return next(c)
+			}
+		}
+		setFlash(c, org.Name+" requires single sign-on: sign in through its identity provider.")
+		return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/login")
+	}
+}

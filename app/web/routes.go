@@ -38,6 +38,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	sso.GET("/sso/:conn/start", h.startSSO, h.when(isTestStart, h.requireLogin, h.RequirePermission("connections", "write")))
 	sso.GET("/oidc/callback", h.ssoCallback)
 	sso.POST("/oidc/callback", h.ssoCallback)
+	sso.POST("/consent", h.answerConsent)
 
 	auth := app.Group("", h.requireLogin)
 	auth.GET("/", h.showDashboard)
@@ -48,12 +49,13 @@ func (h *Handlers) routes(e *echo.Echo) {
 	platform := auth.Group("/admin")
 	platform.GET("/orgs", h.showOrgs, h.RequirePermission("orgs", "read"))
 	platform.POST("/orgs", h.createOrg, h.RequirePermission("orgs", "write"))
-	platform.POST("/orgs/:org/rename", h.renameOrg, h.resolveOrg, h.RequirePermission("orgs", "write"))
-	platform.POST("/orgs/:org/delete", h.deleteOrg, h.resolveOrg, h.RequirePermission("orgs", "write"))
+	// The permission comes first: it is the platform's, whatever org is named.
+	platform.POST("/orgs/:org/rename", h.renameOrg, h.RequirePermission("orgs", "write"), h.resolveOrg)
+	platform.POST("/orgs/:org/delete", h.deleteOrg, h.RequirePermission("orgs", "write"), h.resolveOrg)
 	platform.GET("/settings", h.showSettings, h.RequirePermission("settings", "read"))
 	platform.POST("/settings", h.saveSettings, h.RequirePermission("settings", "write"))
 
-	org := auth.Group("/o/:org", h.resolveOrg)
+	org := auth.Group("/o/:org", h.resolveOrg, h.requireOrgSSO)
 	org.GET("", h.showOrgHome, h.RequirePermission("org", "read"))
 	org.GET("/members", h.showMembers, h.RequirePermission("members", "read"))
 	org.POST("/members", h.addMember, h.RequirePermission("members", "write"))

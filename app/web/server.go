@@ -2,7 +2,9 @@ package web
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -26,6 +28,9 @@ type Options struct {
 	LoginWindow time.Duration
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client; without any, the client is the connection's peer.
+	TrustedProxies []netip.Prefix
 }
 
 // Deps are the services the handlers use.
@@ -75,7 +80,21 @@ func New(opts Options, d Deps) http.Handler {
 	e.HideBanner = true
 	e.HidePort = true
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(opts.TrustedProxies) > 0 {
+		// Only the listed proxies are trusted; the default private and
+		// loopback ranges are not, so a client cannot claim an address.
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, p := range opts.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(prefixToIPNet(p)))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 	e.HTTPErrorHandler = h.handleError
 	h.routes(e)
 	return e
+}
+
+func prefixToIPNet(p netip.Prefix) *net.IPNet {
+	p = p.Masked()
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }

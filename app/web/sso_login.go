@@ -17,26 +17,20 @@ import (
 const bindingCookie = "orgsso_login"
 
 // enabledConnections are the connections a member may log in through:
-// active, with a passed test at their present configuration, in an org with
-// SSO on.
+// usable ones (active, with a passed test at their present configuration),
+// in an org with SSO on.
 func (h *Handlers) enabledConnections(c echo.Context, org *models.Organization) ([]models.Connection, error) {
 	if !org.SSOEnabled {
 		return nil, nil
 	}
-	ctx := c.Request().Context()
-	all, err := h.store.Connections(ctx, org.ID)
+	states, err := h.connStates(c.Request().Context(), org.ID)
 	if err != nil {
 		return nil, err
 	}
 	var out []models.Connection
-	for _, conn := range all {
-		if !conn.Active {
-			continue
-		}
-		if _, err := h.store.PassedTestRun(ctx, org.ID, conn); err == nil {
-			out = append(out, conn)
-		} else if !errors.Is(err, models.ErrNotFound) {
-			return nil, err
+	for _, s := range states {
+		if s.usable() {
+			out = append(out, s.conn)
 		}
 	}
 	return out, nil
@@ -90,8 +84,7 @@ func (h *Handlers) startSSO(c echo.Context) error {
 		}
 		return h.loginProblem(c, err)
 	}
-	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: binding, Path: "/o/" + org.Slug + "/",
-		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+	h.setBindingCookie(c, org, binding)
 	if req.IsTest {
 		h.audit(c, &org.ID, "connection.test_start", conn.DisplayName, "version="+itoa64(conn.Version))
 	}
@@ -102,12 +95,7 @@ func (h *Handlers) startSSO(c echo.Context) error {
 // state came back, then shows a test result or logs the member in.
 func (h *Handlers) ssoCallback(c echo.Context) error {
 	org := currentOrg(c)
-	binding := ""
-	if ck, err := c.Cookie(bindingCookie); err == nil {
-		binding = ck.Value
-	}
-	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
-	res, err := h.signin.Finish(c.Request().Context(), *org, c.Request(), binding)
+	res, err := h.signin.Finish(c.Request().Context(), *org, c.Request(), h.takeBindingCookie(c, org))
 	if err != nil {
 		conn := "unknown"
 		if res.Connection.PublicID != "" {
@@ -122,6 +110,19 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 			"version="+itoa64(res.TestRun.ConfigVersion)+" result="+res.TestRun.Status)
 		return c.Redirect(http.StatusSeeOther, testResultPath(org, res.Connection, res.TestRun))
 	}
+	return h.finishLogin(c, org, res)
+}
+
+// finishLogin logs the member in (or asks for consent first) after a
+// successful callback or consent.
+func (h *Handlers) finishLogin(c echo.Context, org *models.Organization, res signin.Result) error {
+	if res.Consent != nil {
+		h.setBindingCookie(c, org, res.Consent.Binding)
+		cp := res.Consent
+		return render(c, http.StatusOK, pages.Consent(pages.ConsentProps{Layout: h.layoutProps(c, "Join "+org.Name),
+			OrgSlug: org.Slug, OrgName: cp.OrgName, Via: cp.Via, Token: cp.Token, Email: cp.Email, Name: cp.Name,
+			Groups: cp.Groups, Roles: cp.Roles}))
+	}
 	connID := res.Connection.ID
 	if err := h.startSession(c, res.User, models.Session{ConnectionID: &connID, LogoutHint: res.LogoutHint},
 		models.AuditEvent{OrgID: &org.ID, Action: "user.login", Details: "sso connection=" + res.Connection.DisplayName}); err != nil {
@@ -133,6 +134,38 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 		returnTo = "/o/" + org.Slug
 	}
 	return c.Redirect(http.StatusSeeOther, localPath(returnTo))
+}
+
+// answerConsent takes a person's answer to the first-login consent page.
+func (h *Handlers) answerConsent(c echo.Context) error {
+	org := currentOrg(c)
+	res, err := h.signin.AnswerConsent(c.Request().Context(), *org, c.FormValue("token"), h.takeBindingCookie(c, org),
+		c.FormValue("decision") == "accept")
+	if err != nil {
+		return h.loginProblem(c, err)
+	}
+	if res.Declined {
+		return render(c, http.StatusOK, pages.Error(pages.ErrorProps{Layout: h.layoutProps(c, "Not joined"), Status: http.StatusOK,
+			Message: "You declined, so no account was created and nothing about you was kept.",
+			Hint:    "If you change your mind, sign in again from the login page of " + org.Name + "."}))
+	}
+	return h.finishLogin(c, org, res)
+}
+
+func (h *Handlers) setBindingCookie(c echo.Context, org *models.Organization, binding string) {
+	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: binding, Path: "/o/" + org.Slug + "/",
+		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+}
+
+// takeBindingCookie reads the browser binding of a login and clears it: it
+// serves one answer only.
+func (h *Handlers) takeBindingCookie(c echo.Context, org *models.Organization) string {
+	binding := ""
+	if ck, err := c.Cookie(bindingCookie); err == nil {
+		binding = ck.Value
+	}
+	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
+	return binding
 }
 
 func testResultPath(org *models.Organization, conn models.Connection, run models.TestRun) string {

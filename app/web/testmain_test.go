@@ -20,7 +20,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +35,7 @@ import (
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/app/web"
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/models/testdb"
 )
 
 // testPassword is every test account's password. Its argon2id hash is
@@ -77,19 +77,12 @@ type env struct {
 // changes them.
 func newEnv(t *testing.T, mutate ...func(*web.Options)) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := models.Open(filepath.Join(t.TempDir(), "orgsso.db"))
-	if err != nil {
-		t.Fatalf("open db: %v", err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	db := testdb.Open(t, testdb.New(t))
 	az, err := authz.New(db.Write, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("authz: %v", err)
 	}
+	t.Cleanup(az.Close)
 	opts := web.Options{
 		BaseURL:     "http://127.0.0.1",
 		SessionIdle: time.Hour,
