@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Protocols of a connection.
@@ -283,30 +282,27 @@ func (s *Store) IdentityLinkBySubject(ctx context.Context, connectionID int64, s
 	return l, translate(err)
 }
 
-// RecordSSOLogin links the subject to the account (or refreshes the link's
-// login time) and, when profile differs from what is stored, refreshes the
-// account's name, picture and email verification, in one transaction.
-func (s *Store) RecordSSOLogin(ctx context.Context, connectionID int64, subject string, user User, profile User) error {
+// UserByIdentity finds the account a subject at a connection is linked to,
+// in one query.
+func (s *Store) UserByIdentity(ctx context.Context, connectionID int64, subject string) (User, error) {
+	var u User
+	err := s.r(ctx).Joins("JOIN identity_links l ON l.user_id = users.id").
+		Where("l.connection_id = ? AND l.subject = ?", connectionID, subject).Take(&u).Error
+	return u, translate(err)
+}
+
+// LinkIdentity ties a subject at a connection to an account (first login).
+func (s *Store) LinkIdentity(ctx context.Context, connectionID int64, subject string, userID int64) error {
 	now := s.now()
-	link := func(tx *gorm.DB) error {
-		return tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "connection_id"}, {Name: "subject"}},
-			DoUpdates: clause.Assignments(map[string]any{"last_login_at": now}),
-		}).Create(&IdentityLink{ConnectionID: connectionID, Subject: subject, UserID: user.ID, CreatedAt: now, LastLoginAt: now}).Error
-	}
-	if profile.Name == user.Name && profile.GivenName == user.GivenName && profile.FamilyName == user.FamilyName &&
-		profile.Picture == user.Picture && profile.EmailVerified == user.EmailVerified {
-		return link(s.w(ctx)) // the usual case: nothing about the person changed
-	}
-	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := link(tx); err != nil {
-			return err
-		}
-		return tx.Model(&User{}).Where("id = ?", user.ID).Updates(map[string]any{
-			"name": profile.Name, "given_name": profile.GivenName, "family_name": profile.FamilyName,
-			"picture": profile.Picture, "email_verified": profile.EmailVerified,
-		}).Error
-	})
+	return translate(s.w(ctx).Create(&IdentityLink{ConnectionID: connectionID, Subject: subject, UserID: userID, CreatedAt: now, LastLoginAt: now}).Error)
+}
+
+// UpdateProfile refreshes what the IdP says about a person.
+func (s *Store) UpdateProfile(ctx context.Context, userID int64, profile User) error {
+	return s.w(ctx).Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
+		"name": profile.Name, "given_name": profile.GivenName, "family_name": profile.FamilyName,
+		"picture": profile.Picture, "email_verified": profile.EmailVerified,
+	}).Error
 }
 
 // ---- login states

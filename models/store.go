@@ -171,24 +171,44 @@ func (s *Store) CreateSession(ctx context.Context, sess Session) error {
 	return translate(s.w(ctx).Create(&sess).Error)
 }
 
-// StartSession stores a new session in place of the one the browser had
-// (replacedHash, may be ""), stamps the user's last login and records ev,
-// in one transaction.
-func (s *Store) StartSession(ctx context.Context, sess Session, replacedHash string, ev AuditEvent) error {
+// Login is everything one login writes.
+type Login struct {
+	Session Session
+	// Replaces is the hash of the session the browser had, ended now ("" for none).
+	Replaces string
+	// Audit records the login.
+	Audit AuditEvent
+	// Link, when set, is the identity link the login came through; its
+	// last login time is stamped.
+	Link *IdentityLink
+}
+
+// StartSession writes a login in one transaction: the new session in place
+// of the one the browser had, the user's and the identity link's last login
+// time, and the audit event.
+func (s *Store) StartSession(ctx context.Context, l Login) error {
+	at := l.Session.CreatedAt
 	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
-		if replacedHash != "" {
-			if err := tx.Where("id_hash = ?", replacedHash).Delete(&Session{}).Error; err != nil {
+		if l.Replaces != "" {
+			if err := tx.Where("id_hash = ?", l.Replaces).Delete(&Session{}).Error; err != nil {
 				return err
 			}
 		}
-		if err := tx.Create(&sess).Error; err != nil {
+		if err := tx.Create(&l.Session).Error; err != nil {
 			return translate(err)
 		}
-		if err := tx.Model(&User{}).Where("id = ?", sess.UserID).Update("last_login_at", sess.CreatedAt).Error; err != nil {
+		if err := tx.Model(&User{}).Where("id = ?", l.Session.UserID).Update("last_login_at", at).Error; err != nil {
 			return err
 		}
-		ev.CreatedAt = sess.CreatedAt
-		return tx.Create(&ev).Error
+		if l.Link != nil {
+			err := tx.Model(&IdentityLink{}).Where("connection_id = ? AND subject = ?", l.Link.ConnectionID, l.Link.Subject).
+				Update("last_login_at", at).Error
+			if err != nil {
+				return err
+			}
+		}
+		l.Audit.CreatedAt = at
+		return tx.Create(&l.Audit).Error
 	})
 }
 

@@ -131,28 +131,33 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 		return models.User{}, problem(http.StatusBadGateway, connector.CodeMissingClaim, "Sign-in failed",
 			"Your identity provider did not say who you are (no user id).", "Tell an administrator of "+org.Name+".", nil)
 	}
-	var user models.User
-	link, err := s.store.IdentityLinkBySubject(ctx, conn.ID, ident.Subject)
+	user, err := s.store.UserByIdentity(ctx, conn.ID, ident.Subject)
 	switch {
-	case err == nil:
-		user, err = s.store.UserByID(ctx, link.UserID)
-		if err != nil {
-			return user, err
-		}
-	case !errors.Is(err, models.ErrNotFound):
-		return user, err
-	default:
+	case errors.Is(err, models.ErrNotFound):
 		if user, err = s.firstLogin(ctx, org, conn, prov, ident, consented); err != nil {
 			return user, err
 		}
+		if err := s.store.LinkIdentity(ctx, conn.ID, ident.Subject, user.ID); errors.Is(err, models.ErrConflict) {
+			// A concurrent first login of the same person linked first.
+			if user, err = s.store.UserByIdentity(ctx, conn.ID, ident.Subject); err != nil {
+				return user, err
+			}
+		} else if err != nil {
+			return user, err
+		}
+	case err != nil:
+		return user, err
 	}
 	profile := models.User{Name: ident.Name, GivenName: ident.GivenName, FamilyName: ident.FamilyName, Picture: ident.Picture,
 		EmailVerified: user.EmailVerified || (ident.EmailVerified && ident.Email == user.Email)}
-	if err := s.store.RecordSSOLogin(ctx, conn.ID, ident.Subject, user, profile); err != nil {
-		return user, err
+	if profile.Name != user.Name || profile.GivenName != user.GivenName || profile.FamilyName != user.FamilyName ||
+		profile.Picture != user.Picture || profile.EmailVerified != user.EmailVerified {
+		if err := s.store.UpdateProfile(ctx, user.ID, profile); err != nil {
+			return user, err
+		}
+		user.Name, user.GivenName, user.FamilyName, user.Picture, user.EmailVerified =
+			profile.Name, profile.GivenName, profile.FamilyName, profile.Picture, profile.EmailVerified
 	}
-	user.Name, user.GivenName, user.FamilyName, user.Picture, user.EmailVerified =
-		profile.Name, profile.GivenName, profile.FamilyName, profile.Picture, profile.EmailVerified
 	roles, err := s.syncRoles(ctx, org, user, prov, mapped.Roles)
 	if err != nil {
 		return user, err

@@ -271,6 +271,8 @@ type Result struct {
 	Consent *Consent
 	// Declined means the person declined consent; nothing was stored.
 	Declined bool
+	// Subject is the member's subject at the connection (when User is set).
+	Subject string
 }
 
 // Finish completes the login whose state the IdP sent back to the org's
@@ -368,7 +370,7 @@ func (s *Service) complete(ctx context.Context, org models.Organization, conn mo
 	if err != nil {
 		return res, err
 	}
-	res.User = user
+	res.User, res.Subject = user, ident.Subject
 	if lo, ok := c.(connector.Logouter); ok && ident.IDTokenHint != "" {
 		if _, has := lo.LogoutURL(ctx, "x", s.PostLogoutURL(org)); has {
 			res.LogoutHint = s.sealLogoutHint(logoutHint{OrgID: org.ID, ConnectionID: conn.ID, Version: conn.Version, IDToken: ident.IDTokenHint})

@@ -95,7 +95,7 @@ func (h *Handlers) login(c echo.Context) error {
 	if err := h.store.ResetHits(ctx, emailKey); err != nil {
 		return err
 	}
-	if err := h.startSession(c, user, models.Session{}, models.AuditEvent{Action: "user.login", Details: "password"}); err != nil {
+	if err := h.startSession(c, user, models.Login{Audit: models.AuditEvent{Action: "user.login", Details: "password"}}); err != nil {
 		return err
 	}
 	h.metrics.Logins.WithLabelValues("password", "password", "success").Inc()

@@ -140,9 +140,11 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 
 // startSession logs user in: any session the browser had ends and a new one
 // with a fresh id begins (rotation), the CSRF token is renewed, and the
-// login is recorded as the audit event ev (actor, target and address filled
-// in here) — all in one write.
-func (h *Handlers) startSession(c echo.Context, user models.User, sess models.Session, ev models.AuditEvent) error {
+// login is recorded — all in one write. login carries the session's hints,
+// the audit event (actor, target and address are filled in here) and the
+// identity link an SSO login came through.
+func (h *Handlers) startSession(c echo.Context, user models.User, login models.Login) error {
+	sess, ev := login.Session, login.Audit
 	replaced := ""
 	if ck, err := c.Cookie(h.sessionCookieName()); err == nil && ck.Value != "" {
 		replaced = hashSessionID(ck.Value)
@@ -157,7 +159,8 @@ func (h *Handlers) startSession(c echo.Context, user models.User, sess models.Se
 	sess.IP = c.RealIP()
 	sess.UserAgent = truncate(c.Request().UserAgent(), 200)
 	ev.ActorID, ev.ActorEmail, ev.Target, ev.IP = &user.ID, user.Email, user.Email, c.RealIP()
-	if err := h.store.StartSession(c.Request().Context(), sess, replaced, ev); err != nil {
+	login.Session, login.Audit, login.Replaces = sess, ev, replaced
+	if err := h.store.StartSession(c.Request().Context(), login); err != nil {
 		return err
 	}
 	c.SetCookie(&http.Cookie{

@@ -55,7 +55,7 @@ func (h *Handlers) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.startSession(c, updated, models.Session{}, models.AuditEvent{Action: "user.password_changed"}); err != nil {
+	if err := h.startSession(c, updated, models.Login{Audit: models.AuditEvent{Action: "user.password_changed"}}); err != nil {
 		return err
 	}
 	setFlash(c, "Your password was changed.")

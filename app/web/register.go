@@ -78,7 +78,7 @@ func (h *Handlers) register(c echo.Context) error {
 		p.ErrorCount = len(errs)
 		return render(c, http.StatusUnprocessableEntity, pages.Register(pages.RegisterProps{Layout: p, Email: email, Name: name, Errors: errs}))
 	}
-	if err := h.startSession(c, user, models.Session{}, models.AuditEvent{Action: "user.register"}); err != nil {
+	if err := h.startSession(c, user, models.Login{Audit: models.AuditEvent{Action: "user.register"}}); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/")

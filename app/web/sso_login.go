@@ -124,8 +124,11 @@ func (h *Handlers) finishLogin(c echo.Context, org *models.Organization, res sig
 			Groups: cp.Groups, Roles: cp.Roles}))
 	}
 	connID := res.Connection.ID
-	if err := h.startSession(c, res.User, models.Session{ConnectionID: &connID, LogoutHint: res.LogoutHint},
-		models.AuditEvent{OrgID: &org.ID, Action: "user.login", Details: "sso connection=" + res.Connection.DisplayName}); err != nil {
+	if err := h.startSession(c, res.User, models.Login{
+		Session: models.Session{ConnectionID: &connID, LogoutHint: res.LogoutHint},
+		Audit:   models.AuditEvent{OrgID: &org.ID, Action: "user.login", Details: "sso connection=" + res.Connection.DisplayName},
+		Link:    &models.IdentityLink{ConnectionID: connID, Subject: res.Subject},
+	}); err != nil {
 		return err
 	}
 	h.metrics.Logins.WithLabelValues(res.Connection.PublicID, res.Connection.Protocol, "success").Inc()
