@@ -2,11 +2,11 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,6 +36,9 @@ var checkHints = map[string]string{
 	connector.CodeStateMismatch:       "Run the test again in the same browser, with cookies allowed for this site.",
 }
 
+// timeClaims are the standard claims that hold seconds since the epoch.
+var timeClaims = map[string]bool{"iat": true, "exp": true, "nbf": true, "auth_time": true, "updated_at": true}
+
 // claimRows writes out the claims a test received, sorted by name.
 func claimRows(raw string) []pages.ClaimRow {
 	var claims map[string]any
@@ -49,7 +52,11 @@ func claimRows(raw string) []pages.ClaimRow {
 	sort.Strings(names)
 	rows := make([]pages.ClaimRow, 0, len(names))
 	for _, k := range names {
-		rows = append(rows, pages.ClaimRow{Name: k, Value: claimText(claims[k])})
+		value := claimText(claims[k])
+		if f, ok := claims[k].(float64); ok && timeClaims[k] {
+			value += " (" + time.Unix(int64(f), 0).UTC().Format("2006-01-02 15:04:05 UTC") + ")"
+		}
+		rows = append(rows, pages.ClaimRow{Name: k, Value: value})
 	}
 	return rows
 }
@@ -66,8 +73,10 @@ func claimText(v any) string {
 			parts[i] = claimText(e)
 		}
 		return strings.Join(parts, ", ")
-	case float64, bool:
-		return fmt.Sprint(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64) // 1795421381, not 1.795421381e+09
+	case bool:
+		return strconv.FormatBool(x)
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
