@@ -102,7 +102,6 @@ type IdentityLink struct {
 	Subject      string    `gorm:"column:subject"`
 	UserID       int64     `gorm:"column:user_id"`
 	CreatedAt    time.Time `gorm:"column:created_at"`
-	LastLoginAt  time.Time `gorm:"column:last_login_at"`
 }
 
 // Kinds of login state.
@@ -294,7 +293,7 @@ func (s *Store) UserByIdentity(ctx context.Context, connectionID int64, subject 
 // LinkIdentity ties a subject at a connection to an account (first login).
 func (s *Store) LinkIdentity(ctx context.Context, connectionID int64, subject string, userID int64) error {
 	now := s.now()
-	return translate(s.w(ctx).Create(&IdentityLink{ConnectionID: connectionID, Subject: subject, UserID: userID, CreatedAt: now, LastLoginAt: now}).Error)
+	return translate(s.w(ctx).Create(&IdentityLink{ConnectionID: connectionID, Subject: subject, UserID: userID, CreatedAt: now}).Error)
 }
 
 // UpdateProfile refreshes what the IdP says about a person.

@@ -178,14 +178,11 @@ type Login struct {
 	Replaces string
 	// Audit records the login.
 	Audit AuditEvent
-	// Link, when set, is the identity link the login came through; its
-	// last login time is stamped.
-	Link *IdentityLink
 }
 
 // StartSession writes a login in one transaction: the new session in place
-// of the one the browser had, the user's and the identity link's last login
-// time, and the audit event.
+// of the one the browser had, the user's last login time, and the audit
+// event.
 func (s *Store) StartSession(ctx context.Context, l Login) error {
 	at := l.Session.CreatedAt
 	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
@@ -199,13 +196,6 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 		}
 		if err := tx.Model(&User{}).Where("id = ?", l.Session.UserID).Update("last_login_at", at).Error; err != nil {
 			return err
-		}
-		if l.Link != nil {
-			err := tx.Model(&IdentityLink{}).Where("connection_id = ? AND subject = ?", l.Link.ConnectionID, l.Link.Subject).
-				Update("last_login_at", at).Error
-			if err != nil {
-				return err
-			}
 		}
 		l.Audit.CreatedAt = at
 		return tx.Create(&l.Audit).Error

@@ -271,8 +271,6 @@ type Result struct {
 	Consent *Consent
 	// Declined means the person declined consent; nothing was stored.
 	Declined bool
-	// Subject is the member's subject at the connection (when User is set).
-	Subject string
 }
 
 // Finish completes the login whose state the IdP sent back to the org's
@@ -370,7 +368,7 @@ func (s *Service) complete(ctx context.Context, org models.Organization, conn mo
 	if err != nil {
 		return res, err
 	}
-	res.User, res.Subject = user, ident.Subject
+	res.User = user
 	if lo, ok := c.(connector.Logouter); ok && ident.IDTokenHint != "" {
 		if _, has := lo.LogoutURL(ctx, "x", s.PostLogoutURL(org)); has {
 			res.LogoutHint = s.sealLogoutHint(logoutHint{OrgID: org.ID, ConnectionID: conn.ID, Version: conn.Version, IDToken: ident.IDTokenHint})

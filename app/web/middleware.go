@@ -140,9 +140,8 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 
 // startSession logs user in: any session the browser had ends and a new one
 // with a fresh id begins (rotation), the CSRF token is renewed, and the
-// login is recorded — all in one write. login carries the session's hints,
-// the audit event (actor, target and address are filled in here) and the
-// identity link an SSO login came through.
+// login is recorded — all in one write. login carries the session's hints
+// and the audit event (actor, target and address are filled in here).
 func (h *Handlers) startSession(c echo.Context, user models.User, login models.Login) error {
 	sess, ev := login.Session, login.Audit
 	replaced := ""

@@ -127,7 +127,6 @@ func (h *Handlers) finishLogin(c echo.Context, org *models.Organization, res sig
 	if err := h.startSession(c, res.User, models.Login{
 		Session: models.Session{ConnectionID: &connID, LogoutHint: res.LogoutHint},
 		Audit:   models.AuditEvent{OrgID: &org.ID, Action: "user.login", Details: "sso connection=" + res.Connection.DisplayName},
-		Link:    &models.IdentityLink{ConnectionID: connID, Subject: res.Subject},
 	}); err != nil {
 		return err
 	}

@@ -41,8 +41,7 @@ CREATE TABLE identity_links (
     connection_id BIGINT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
     subject       TEXT NOT NULL,
     user_id       BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    created_at    TIMESTAMPTZ NOT NULL,
-    last_login_at TIMESTAMPTZ NOT NULL
+    created_at    TIMESTAMPTZ NOT NULL
 );
 CREATE UNIQUE INDEX identity_links_subject ON identity_links(connection_id, subject);
 CREATE INDEX identity_links_user ON identity_links(user_id);
