@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgsso/orgsso/app/apptest"
 	"github.com/orgsso/orgsso/e2e/idp"
 	"github.com/orgsso/orgsso/models"
 )
@@ -28,8 +29,8 @@ func TestMemberConsentsAtFirstLoginAndLogsOutAtTheIdP(t *testing.T) {
 	ip.AddClient(idp.Client{ID: "orgsso", Secret: "s3cret", RedirectURIs: []string{a.URL + "/o/acme/oidc/callback"},
 		PostLogoutRedirectURIs: []string{a.URL + "/o/acme/login"}})
 	ip.AddUser(idp.User{Subject: "00u-carol", Email: "carol@acme.test", EmailVerified: true, Name: "Carol", Groups: []string{"DATA_SCIENCE"}})
-	conn := addConnection(t, a.App, org, ip, models.Provisioning{JIT: true, Consent: true, SyncRoles: true, GroupMappings: "DATA_SCIENCE->user"})
-	passTest(t, a.App, org, conn, ip, root.ID)
+	conn := apptest.AddConnection(t, a.App, org, ip, "IdP", models.Provisioning{JIT: true, Consent: true, SyncRoles: true, GroupMappings: "DATA_SCIENCE->user"})
+	apptest.PassTest(t, a.App, org, conn, ip, root.ID)
 	if err := a.Store.SetSSO(ctx, org.ID, true, false); err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,7 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/orgsso/orgsso/app"
-	"github.com/orgsso/orgsso/models/testdb"
+	"github.com/orgsso/orgsso/app/apptest"
 )
 
 // chromiumPath is where scripts/ensure-chromium.sh installs Debian's Chromium.
@@ -59,46 +57,12 @@ type testApp struct {
 // serves the app's handler until the test ends.
 func startApp(t *testing.T) *testApp {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	baseURL := "http://" + ln.Addr().String()
-	dir := t.TempDir()
-	env := map[string]string{
-		"ORGSSO_BASE_URL":          baseURL,
-		"ORGSSO_DATA_DIR":          dir,
-		"ORGSSO_DATABASE_URL":      testdb.New(t),
-		"ORGSSO_ALLOW_PRIVATE_IDP": "true", // the test IdP runs on loopback
-	}
-	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		ln.Close()
-		t.Fatalf("config: %v", err)
-	}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	a, err := app.Open(ctx, cfg, log)
-	if err != nil {
-		ln.Close()
-		t.Fatalf("open app: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := a.Close(); err != nil {
-			t.Errorf("close app: %v", err)
-		}
-	})
-	ta := &testApp{App: a, URL: baseURL, AdminEmail: "root@orgsso.test", AdminPassword: "platform-admin-pw-1"}
-	if _, err := a.CreateAdmin(ctx, ta.AdminEmail, ta.AdminPassword, false); err != nil {
-		ln.Close()
+	srv := apptest.Start(t, apptest.Listen(t), nil, log)
+	ta := &testApp{App: srv.App, URL: srv.URL, AdminEmail: "root@orgsso.test", AdminPassword: "platform-admin-pw-1"}
+	if _, err := srv.CreateAdmin(context.Background(), ta.AdminEmail, ta.AdminPassword, false); err != nil {
 		t.Fatalf("create admin: %v", err)
 	}
-	srv := httptest.NewUnstartedServer(a.Handler)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
 	return ta
 }
 

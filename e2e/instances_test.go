@@ -6,11 +6,8 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -18,57 +15,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orgsso/orgsso/app"
+	"github.com/orgsso/orgsso/app/apptest"
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/e2e/idp"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/models/testdb"
 )
 
-// instance is one orgsso process-alike on its own loopback port.
-type instance struct {
-	*app.App
-	addr string // http://127.0.0.1:port, where this instance listens
-}
-
-// startInstance opens an app on dbURL with the shared base URL and secret
-// key (as behind one load balancer) and serves it on its own port.
-func startInstance(t *testing.T, dbURL, baseURL, secretKey string, ln net.Listener) *instance {
-	t.Helper()
-	env := map[string]string{
-		"ORGSSO_BASE_URL": baseURL, "ORGSSO_DATA_DIR": t.TempDir(), "ORGSSO_DATABASE_URL": dbURL,
-		"ORGSSO_SECRET_KEY": secretKey, "ORGSSO_ALLOW_PRIVATE_IDP": "true",
-	}
-	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	srv := httptest.NewUnstartedServer(a.Handler)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &instance{App: a, addr: "http://" + ln.Addr().String()}
-}
-
-func listen(t *testing.T) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
-}
-
 // onInstance sends a request meant for the shared base URL to one instance.
-func onInstance(raw string, inst *instance) string {
+func onInstance(raw string, inst *apptest.Server) string {
 	u, _ := url.Parse(raw)
-	target, _ := url.Parse(inst.addr)
+	target, _ := url.Parse(inst.URL)
 	u.Scheme, u.Host = target.Scheme, target.Host
 	return u.String()
 }
@@ -91,7 +48,7 @@ func newHTTPBrowser(t *testing.T, base string) *httpBrowser {
 	return &httpBrowser{t: t, base: u, jar: jar, c: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func (b *httpBrowser) do(inst *instance, method, path string, form url.Values) (*http.Response, string) {
+func (b *httpBrowser) do(inst *apptest.Server, method, path string, form url.Values) (*http.Response, string) {
 	b.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -118,7 +75,7 @@ func (b *httpBrowser) do(inst *instance, method, path string, form url.Values) (
 	return resp, string(data)
 }
 
-func (b *httpBrowser) login(inst *instance, email, password string) {
+func (b *httpBrowser) login(inst *apptest.Server, email, password string) {
 	b.t.Helper()
 	_, page := b.do(inst, "GET", "/login", nil)
 	m := csrfInput.FindStringSubmatch(page)
@@ -134,11 +91,13 @@ func (b *httpBrowser) login(inst *instance, email, password string) {
 func TestTwoInstancesOnOnePostgresBehaveAsOne(t *testing.T) {
 	dbURL := testdb.NewPostgres(t) // skips when no PostgreSQL server is reachable
 	ctx := context.Background()
-	ln1, ln2 := listen(t), listen(t)
-	base := "http://" + ln1.Addr().String() // the "load balancer" address all URLs are built on
-	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
-	one := startInstance(t, dbURL, base, key, ln1)
-	two := startInstance(t, dbURL, base, key, ln2)
+	ln1, ln2 := apptest.Listen(t), apptest.Listen(t)
+	// Both instances build URLs on one base (instance 1's address, as a load
+	// balancer's would be) and share the database and the secret key.
+	shared := map[string]string{"ORGSSO_BASE_URL": "http://" + ln1.Addr().String(), "ORGSSO_DATABASE_URL": dbURL,
+		"ORGSSO_SECRET_KEY": base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))}
+	one, two := apptest.Start(t, ln1, shared, nil), apptest.Start(t, ln2, shared, nil)
+	base := shared["ORGSSO_BASE_URL"]
 
 	// An org with a tested, enabled OIDC connection (set up through instance 1).
 	ip := idp.NewOIDC(t)
@@ -155,7 +114,7 @@ func TestTwoInstancesOnOnePostgresBehaveAsOne(t *testing.T) {
 	if err := one.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	conn := addConnection(t, one.App, org, ip, models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "DATA_SCIENCE->user"})
+	conn := apptest.AddConnection(t, one.App, org, ip, "IdP", models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "DATA_SCIENCE->user"})
 
 	// The admin's test starts on instance 1 and finishes on instance 2.
 	adminBrowser := newHTTPBrowser(t, base)

@@ -7,32 +7,23 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/orgsso/orgsso/app"
+	"github.com/orgsso/orgsso/app/apptest"
 	"github.com/orgsso/orgsso/app/authz"
-	"github.com/orgsso/orgsso/app/connector/oidc"
-	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/e2e/idp"
 	"github.com/orgsso/orgsso/models"
-	"github.com/orgsso/orgsso/models/testdb"
 )
 
 // benchApp is orgsso on a loopback port with one org whose tested, enabled
 // connection points at a fresh IdP.
 type benchApp struct {
-	app  *app.App
 	url  string
 	idp  *idp.OIDCServer
 	conn models.Connection
@@ -41,73 +32,27 @@ type benchApp struct {
 func newBenchApp(b *testing.B) *benchApp {
 	b.Helper()
 	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	env := map[string]string{
-		"ORGSSO_BASE_URL": base, "ORGSSO_DATA_DIR": b.TempDir(), "ORGSSO_DATABASE_URL": testdb.New(b),
-		"ORGSSO_ALLOW_PRIVATE_IDP": "true", "ORGSSO_LOG_LEVEL": "error",
-	}
-	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		b.Fatal(err)
-	}
-	a, err := app.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { a.Close() })
-	srv := httptest.NewUnstartedServer(a.Handler)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	b.Cleanup(srv.Close)
-
+	srv := apptest.Start(b, apptest.Listen(b), nil, nil)
 	ip := idp.NewOIDC(b, idp.WithES256())
-	ip.AddClient(idp.Client{ID: "orgsso", Secret: "s3cret", RedirectURIs: []string{base + "/o/acme/oidc/callback"}})
+	ip.AddClient(idp.Client{ID: apptest.ClientID, Secret: apptest.ClientSecret, RedirectURIs: []string{srv.URL + "/o/acme/oidc/callback"}})
 	ip.AddUser(idp.User{Subject: "bob", Email: "bob@acme.test", EmailVerified: true, Name: "Bob", Groups: []string{"DATA_SCIENCE"}})
-
-	org, err := a.Store.CreateOrganization(ctx, "acme", "Acme")
+	org, err := srv.Store.CreateOrganization(ctx, "acme", "Acme")
 	if err != nil {
 		b.Fatal(err)
 	}
-	admin, err := a.Store.CreateUser(ctx, models.User{Email: "admin@acme.test"})
+	admin, err := srv.Store.CreateUser(ctx, models.User{Email: "admin@acme.test"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := a.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+	if err := srv.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
 		b.Fatal(err)
 	}
-	cj, _ := json.Marshal(oidc.Config{Issuer: ip.Issuer(), Discovery: true, ClientID: "orgsso", Scopes: []string{"openid", "email", "profile", "groups"}})
-	pj, _ := json.Marshal(models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "IT->admin;DATA_SCIENCE->user"})
-	conn, err := a.Store.CreateConnection(ctx, org.ID, models.Connection{Protocol: models.ProtocolOIDC, Preset: "okta", DisplayName: "Okta", Active: true, Config: string(cj), Provisioning: string(pj)})
-	if err != nil {
+	conn := apptest.AddConnection(b, srv.App, org, ip, "Okta", models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "IT->admin;DATA_SCIENCE->user"})
+	apptest.PassTest(b, srv.App, org, conn, ip, admin.ID)
+	if err := srv.Store.SetSSO(ctx, org.ID, true, false); err != nil {
 		b.Fatal(err)
 	}
-	conn.SealedSecret = a.Sealer.Seal("s3cret", signin.SecretBinding(conn))
-	conn.ConfigHash = conn.Fingerprint()
-	if conn, err = a.Store.UpdateConnection(ctx, org.ID, conn); err != nil {
-		b.Fatal(err)
-	}
-	// Pass a real test at this version, then enable SSO.
-	u, binding, err := a.Signin.Begin(ctx, signin.BeginRequest{Org: org, Connection: conn, IsTest: true, UserID: &admin.ID, ClientKey: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cb, err := ip.Authorize(ctx, u)
-	if err != nil {
-		b.Fatal(err)
-	}
-	res, err := a.Signin.Finish(ctx, org, httptest.NewRequest("GET", cb.String(), nil), binding)
-	if err != nil || !res.TestRun.Passed() {
-		b.Fatalf("test login: %+v %v", res.TestRun, err)
-	}
-	if err := a.Store.SetSSO(ctx, org.ID, true, false); err != nil {
-		b.Fatal(err)
-	}
-	return &benchApp{app: a, url: base, idp: ip, conn: conn}
+	return &benchApp{url: srv.URL, idp: ip, conn: conn}
 }
 
 // memberLogin runs one login in a fresh browser: start, IdP, callback,
