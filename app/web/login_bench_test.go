@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"testing"
+	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -108,6 +109,38 @@ func BenchmarkFullLogin(b *testing.B) {
 // BenchmarkFloor is the least any OIDC login costs against the same IdP:
 // authorize, go-oidc Exchange and Verify, with one long-lived verifier.
 func BenchmarkFloor(b *testing.B) {
+	login := floorLogin(b)
+	login()
+	b.ResetTimer()
+	for b.Loop() {
+		login()
+	}
+}
+
+// BenchmarkFullLoginVsFloor alternates one full login and one floor login
+// per iteration and reports their ratio (x-floor), so that the machine's
+// drift during the run does not skew the comparison.
+func BenchmarkFullLoginVsFloor(b *testing.B) {
+	ba := newBenchApp(b)
+	floor := floorLogin(b)
+	ba.memberLogin(b)
+	floor()
+	var full, bare time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		ba.memberLogin(b)
+		t1 := time.Now()
+		floor()
+		full += t1.Sub(t0)
+		bare += time.Since(t1)
+	}
+	b.ReportMetric(float64(full.Nanoseconds())/float64(b.N), "full-ns/login")
+	b.ReportMetric(float64(bare.Nanoseconds())/float64(b.N), "floor-ns/login")
+	b.ReportMetric(float64(full)/float64(bare), "x-floor")
+}
+
+// floorLogin returns one bare login against a new ES256 IdP.
+func floorLogin(b *testing.B) func() {
 	ctx := context.Background()
 	const redirect = "http://rp.test/callback"
 	ip := idp.NewOIDC(b, idp.WithES256())
@@ -120,7 +153,7 @@ func BenchmarkFloor(b *testing.B) {
 	verifier := provider.Verifier(&gooidc.Config{ClientID: "floor"})
 	cfg := oauth2.Config{ClientID: "floor", ClientSecret: "s3cret", Endpoint: provider.Endpoint(), RedirectURL: redirect,
 		Scopes: []string{"openid", "email", "profile", "groups"}}
-	login := func() {
+	return func() {
 		cb, err := ip.Authorize(ctx, cfg.AuthCodeURL("state", gooidc.Nonce("nonce")))
 		if err != nil {
 			b.Fatal(err)
@@ -133,10 +166,5 @@ func BenchmarkFloor(b *testing.B) {
 		if _, err := verifier.Verify(ctx, raw); err != nil {
 			b.Fatal(err)
 		}
-	}
-	login()
-	b.ResetTimer()
-	for b.Loop() {
-		login()
 	}
 }
