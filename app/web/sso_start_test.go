@@ -1,0 +1,57 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/orgsso/orgsso/models"
+)
+
+// A login start keeps only a local return_to, and a test start needs an
+// admin of the org.
+func TestSSOStart(t *testing.T) {
+	t.Parallel()
+	f := newSSOFixture(t)
+	conn := f.createConn(t, manualForm("Okta"))
+	f.recordTest(t, conn, models.TestPassed)
+	f.enableSSO(t, false)
+	start := "/o/acme/sso/" + conn.PublicID + "/start"
+
+	returnTo := func() string {
+		var states []models.LoginState
+		if err := f.e.db.Read.Order("created_at DESC").Limit(1).Find(&states).Error; err != nil || len(states) != 1 {
+			t.Fatalf("login state: %v %v", states, err)
+		}
+		return states[0].ReturnTo
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"?return_to=https://evil.example/x", "/"},
+		{"?return_to=//evil.example", "/"},
+		{"?return_to=/o/acme/members", "/o/acme/members"},
+	} {
+		p := f.e.client().get(start + tc.query)
+		assertStatus(t, p, http.StatusSeeOther)
+		if loc := p.location(); !strings.HasPrefix(loc, "https://idp.example.com/authorize?") {
+			t.Fatalf("start%s went to %q, want the IdP", tc.query, loc)
+		}
+		if got := returnTo(); got != tc.want {
+			t.Errorf("start%s stored return_to %q, want %q", tc.query, got, tc.want)
+		}
+	}
+
+	// ?test=1: logged out → login; a plain member → 403; the org's admin → the IdP.
+	anon := f.e.client().get(start + "?test=1")
+	assertStatus(t, anon, http.StatusSeeOther)
+	if !strings.HasPrefix(anon.location(), "/login?return_to=") {
+		t.Errorf("logged-out test start went to %q", anon.location())
+	}
+	m := f.e.client()
+	m.loginAs(f.member)
+	assertStatus(t, m.get(start+"?test=1"), http.StatusForbidden)
+	p := f.c.get(start + "?test=1")
+	assertStatus(t, p, http.StatusSeeOther)
+	if !strings.HasPrefix(p.location(), "https://idp.example.com/authorize?") {
+		t.Errorf("admin's test start went to %q", p.location())
+	}
+}
