@@ -151,8 +151,8 @@ func (a *App) Bootstrap(ctx context.Context, out io.Writer) error {
     Email:     %s
     Password:  %s   (one-time: you choose your own at first login)
 
-  This password is printed only now. Lost it? Run:
-    orgsso admin create --email you@example.com --password '...'
+  This password is printed only now. Lost it? Set a new one with:
+    orgsso admin create --email %[2]s --password '...'     (from a checkout: go run . admin create ...)
 
 `, a.Config.BaseURL, firstAdminEmail, otp)
 	return nil

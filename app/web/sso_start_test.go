@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -53,5 +54,17 @@ func TestSSOStart(t *testing.T) {
 	assertStatus(t, p, http.StatusSeeOther)
 	if !strings.HasPrefix(p.location(), "https://idp.example.com/authorize?") {
 		t.Errorf("admin's test start went to %q", p.location())
+	}
+}
+
+// The IdP may post its answer (form_post): the callback takes a POST without
+// a CSRF token and judges it by its state, which here is unknown.
+func TestCallbackPostIsJudgedByStateNotCSRF(t *testing.T) {
+	t.Parallel()
+	f := newSSOFixture(t)
+	p := f.e.client().postRaw("/o/acme/oidc/callback", url.Values{"state": {"unknown"}, "code": {"x"}})
+	assertStatus(t, p, http.StatusBadRequest)
+	if msg := p.text("error-message"); !strings.Contains(msg, "expired or was already used") {
+		t.Fatalf("callback page says %q", msg)
 	}
 }
