@@ -55,14 +55,6 @@ type User struct {
 // HasPassword reports whether the user can log in with a password.
 func (u User) HasPassword() bool { return u.PasswordHash != nil && *u.PasswordHash != "" }
 
-// DisplayName is the name, or the email when there is none.
-func (u User) DisplayName() string {
-	if u.Name != "" {
-		return u.Name
-	}
-	return u.Email
-}
-
 // Session is a server-side login session; the cookie carries a random id and
 // the table only its SHA-256, so a copy of the database opens no session.
 type Session struct {
