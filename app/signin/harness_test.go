@@ -1,11 +1,12 @@
 package signin_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/orgsso/orgsso/app/authz"
@@ -31,6 +32,25 @@ type env struct {
 	idp    *idp.OIDCServer
 	conn   models.Connection
 	admin  models.User
+	logs   *syncBuffer // everything the service logged
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env {
@@ -47,7 +67,8 @@ func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env 
 		t.Fatal(err)
 	}
 	store := models.NewStore(db)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc := signin.New(signin.Options{BaseURL: baseURL, HTTPClient: outbound.New(outbound.Options{AllowPrivate: true})}, store, az, sealer, log)
 	org, err := store.CreateOrganization(ctx, "acme", "Acme Corp")
 	if err != nil {
@@ -65,7 +86,7 @@ func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env 
 		PostLogoutRedirectURIs: []string{baseURL + "/o/acme/login"}})
 	srv.AddUser(idp.User{Subject: "alice", Email: "alice@acme.test", EmailVerified: true, Name: "Alice", Groups: []string{"IT"}})
 	srv.AddUser(idp.User{Subject: "bob", Email: "bob@acme.test", EmailVerified: true, Name: "Bob", Groups: []string{"DATA_SCIENCE"}})
-	e := &env{t: t, store: store, az: az, sealer: sealer, svc: svc, org: org, idp: srv, admin: admin}
+	e := &env{t: t, store: store, az: az, sealer: sealer, svc: svc, org: org, idp: srv, admin: admin, logs: logs}
 	e.conn = e.createConnection(oidc.Config{Issuer: srv.Issuer(), Discovery: true, ClientID: "orgsso",
 		Scopes: []string{"openid", "email", "profile", "groups"}}, prov)
 	return e

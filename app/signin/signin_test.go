@@ -383,3 +383,31 @@ func TestConsentCreatesTheAccountOnlyWhenAccepted(t *testing.T) {
 		t.Fatalf("second login = %+v, %v", again, err)
 	}
 }
+
+// Invariant 5: whatever happens, the logs carry no client secret and no
+// token (a JWT starts with "eyJ").
+func TestLogsCarryNoSecretsOrTokens(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.idp.TamperIDToken(func(tok *idp.IDToken) { tok.Claims["aud"] = "someone-else" })
+	if res, err := e.test("alice"); err != nil || res.TestRun.Passed() {
+		t.Fatalf("tampered test: %+v %v", res.TestRun, err)
+	}
+	e.idp.TamperIDToken(nil)
+	e.enable()
+	if _, err := e.login("bob"); err != nil {
+		t.Fatal(err)
+	}
+	e.idp.TamperIDToken(func(tok *idp.IDToken) { tok.Claims["nonce"] = "forged" })
+	if _, err := e.login("bob"); err == nil {
+		t.Fatal("a forged nonce logged in")
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "nonce") {
+		t.Fatalf("the failures were not logged at all:\n%s", logs)
+	}
+	for _, secret := range []string{"s3cret", "eyJ"} {
+		if strings.Contains(logs, secret) {
+			t.Fatalf("logs contain %q:\n%s", secret, logs)
+		}
+	}
+}
