@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,8 +14,12 @@ import (
 )
 
 // dummyHash is checked when no account matches, so a wrong email costs the
-// same time as a wrong password.
-var dummyHash, _ = password.Hash("orgsso timing equaliser")
+// same time as a wrong password. It is made at the first failed login, not
+// at start: hashing takes 64 MiB and a good fraction of a second.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := password.Hash("orgsso timing equaliser")
+	return h
+})
 
 const loginFailed = "The email or password is not right."
 
@@ -66,9 +71,11 @@ func (h *Handlers) login(c echo.Context) error {
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	hash := dummyHash // a wrong email costs the same time as a wrong password
+	var hash string
 	if err == nil && user.HasPassword() {
 		hash = *user.PasswordHash
+	} else {
+		hash = dummyHash()
 	}
 	if password.Check(hash, pw) != nil || err != nil || !user.HasPassword() {
 		for _, key := range []string{ipKey, emailKey} {
