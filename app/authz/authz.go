@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/casbin/casbin/v2"
@@ -47,6 +48,10 @@ func ValidOrgRole(r string) bool { return slices.Contains(OrgRoles, r) }
 type Enforcer struct {
 	e       *casbin.SyncedEnforcer
 	watcher *revisionWatcher
+	// changes serialises this instance's changes with reloads: casbin's
+	// LoadPolicy reads the database, then swaps the model in, so a change
+	// made in between would vanish from memory.
+	changes sync.Mutex
 }
 
 // PollInterval is how often an instance looks for policy changes made by
@@ -88,7 +93,7 @@ func New(db *gorm.DB, log *slog.Logger) (*Enforcer, error) {
 	}
 	// casbin's default callback reloads without the synced enforcer's lock.
 	_ = w.SetUpdateCallback(func(string) {
-		if err := a.e.LoadPolicy(); err != nil {
+		if err := a.Reload(); err != nil {
 			log.Error("authz: reload policy", "err", err)
 		}
 	})
@@ -103,6 +108,8 @@ func New(db *gorm.DB, log *slog.Logger) (*Enforcer, error) {
 func (a *Enforcer) Close() { a.watcher.Close() }
 
 func (a *Enforcer) syncDefaultPolicy() error {
+	a.changes.Lock()
+	defer a.changes.Unlock()
 	r := csv.NewReader(strings.NewReader(policies.Policy))
 	r.Comment = '#'
 	r.TrimLeadingSpace = true
@@ -158,7 +165,11 @@ func (a *Enforcer) Can(userID int64, dom, obj, act string) (bool, error) {
 
 // Reload reads every rule from the database again (after another instance
 // changed them).
-func (a *Enforcer) Reload() error { return a.e.LoadPolicy() }
+func (a *Enforcer) Reload() error {
+	a.changes.Lock()
+	defer a.changes.Unlock()
+	return a.e.LoadPolicy()
+}
 
 // IsPlatformAdmin reports whether the user is a platform admin.
 func (a *Enforcer) IsPlatformAdmin(userID int64) bool {
@@ -168,6 +179,8 @@ func (a *Enforcer) IsPlatformAdmin(userID int64) bool {
 
 // SetPlatformAdmin grants or revokes the platform admin role.
 func (a *Enforcer) SetPlatformAdmin(_ context.Context, userID int64, on bool) error {
+	a.changes.Lock()
+	defer a.changes.Unlock()
 	var err error
 	if on {
 		_, err = a.e.AddGroupingPolicy(Subject(userID), RolePlatformAdmin, Platform)
@@ -214,6 +227,8 @@ func (a *Enforcer) SetRoles(_ context.Context, userID, orgID int64, roles []stri
 			return fmt.Errorf("authz: %q is not an org role", r)
 		}
 	}
+	a.changes.Lock()
+	defer a.changes.Unlock()
 	sub, dom := Subject(userID), Domain(orgID)
 	have, err := a.Roles(userID, orgID)
 	if err != nil {
@@ -285,6 +300,8 @@ func (a *Enforcer) Orgs(userID int64) (map[int64][]string, error) {
 
 // RemoveOrg forgets every role in an org (the org is being deleted).
 func (a *Enforcer) RemoveOrg(_ context.Context, orgID int64) error {
+	a.changes.Lock()
+	defer a.changes.Unlock()
 	_, err := a.e.RemoveFilteredGroupingPolicy(2, Domain(orgID))
 	return err
 }

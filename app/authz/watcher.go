@@ -93,8 +93,10 @@ func (w *revisionWatcher) poll() {
 			continue
 		}
 		w.mu.Lock()
-		changed := rev != w.last
-		w.last = rev
+		changed := rev > w.last // never backwards: Update may have moved last meanwhile
+		if changed {
+			w.last = rev
+		}
 		cb := w.callback
 		w.mu.Unlock()
 		if changed && cb != nil {
