@@ -29,7 +29,7 @@ func TestValidateAndOneTime(t *testing.T) {
 	if Validate(OneTime()) != "" {
 		t.Fatal("one-time password fails validation")
 	}
-	if OneTime() == OneTime() {
+	if a, b := OneTime(), OneTime(); a == b {
 		t.Fatal("one-time passwords repeat")
 	}
 }

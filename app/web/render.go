@@ -35,5 +35,3 @@ func (h *Handlers) layoutProps(c echo.Context, title string) layout.Props {
 	}
 	return p
 }
-
-func errorCount[M ~map[string]string](errs M) int { return len(errs) }
