@@ -17,7 +17,7 @@ build: generate
 generate:
 	go tool templ generate
 
-## test: the whole suite — generated code current, vet, govulncheck, every test with -race on SQLite
+## test: the whole suite — generated code current, vet and staticcheck, govulncheck, every test with -race on SQLite
 ## (browser tests included), then the database-backed tests again on PostgreSQL when one is reachable.
 test: verify vet vulncheck chromium
 	go test -race -count=1 $(GOTEST_FLAGS) ./...
@@ -33,6 +33,7 @@ verify:
 
 vet:
 	go vet ./...
+	go tool staticcheck ./...
 
 ## vulncheck: govulncheck against the offline vulnerability database in ../shared/vulndb.
 vulncheck:
