@@ -51,8 +51,14 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	if err := a.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	// An IdP whose discovery document takes a while, then is missing.
+	// An IdP whose discovery document takes a while, then is missing. It
+	// says when a request reached it, so shutdown starts mid-request.
+	reached := make(chan struct{}, 1)
 	slow := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case reached <- struct{}{}:
+		default:
+		}
 		time.Sleep(700 * time.Millisecond)
 		http.NotFound(w, r)
 	})}
@@ -112,7 +118,11 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 		resp.Body.Close()
 		inFlight <- result{status: resp.StatusCode, location: resp.Header.Get("Location")}
 	}()
-	time.Sleep(200 * time.Millisecond) // the request is waiting on the slow IdP
+	select { // the request is waiting on the slow IdP
+	case <-reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the test start never reached the IdP")
+	}
 	stop()
 
 	r := <-inFlight
