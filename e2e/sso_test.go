@@ -45,6 +45,7 @@ func TestAdminConnectsTestsAndEnablesOktaAndMemberLogsIn(t *testing.T) {
 	if help := b.text("[data-testid=setup-help]"); !strings.Contains(help, a.URL+"/o/acme/oidc/callback") {
 		t.Fatalf("Okta setup help does not show our redirect URI: %q", help)
 	}
+	b.shot("connection-form")
 	b.fill("#displayName", "Okta")
 	b.fill("#issuer", ip.Issuer())
 	b.setChecked("#discovery", true)
