@@ -207,15 +207,6 @@ func (s *Store) SetConnectionActive(ctx context.Context, orgID, id int64, active
 	return res.Error
 }
 
-// DeleteConnection removes a connection, its tests and identity links.
-func (s *Store) DeleteConnection(ctx context.Context, orgID, id int64) error {
-	res := s.w(ctx).Where("org_id = ? AND id = ?", orgID, id).Delete(&Connection{})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return res.Error
-}
-
 // SetSSO turns an org's SSO and SSO enforcement on or off.
 func (s *Store) SetSSO(ctx context.Context, orgID int64, enabled, enforced bool) error {
 	res := s.w(ctx).Model(&Organization{}).Where("id = ?", orgID).
@@ -361,4 +352,102 @@ func (c Connection) Fingerprint() string {
 		fmt.Fprintf(h, "%d:%s;", len(part), part)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ErrLastUsable means a change would leave an org with SSO on and no
+// connection members can use (invariant 2).
+var ErrLastUsable = errors.New("the last usable connection of an org with SSO on")
+
+// usableOthers counts the org's connections other than exceptID that
+// members can use: active, with a passed test at their present settings.
+const usableOthers = `SELECT COUNT(*) FROM connections c
+WHERE c.org_id = ? AND c.active AND c.id <> ? AND EXISTS (
+  SELECT 1 FROM test_runs t WHERE t.connection_id = c.id AND t.config_version = c.version
+    AND t.config_hash = c.config_hash AND t.status = ?)`
+
+// lockOrg reads an org's SSO switch inside tx, holding the org against
+// concurrent SSO changes until tx ends (SQLite's immediate transactions
+// already hold the whole database).
+func (s *Store) lockOrg(tx *gorm.DB, orgID int64) (enabled bool, err error) {
+	q := "SELECT sso_enabled FROM organizations WHERE id = ?"
+	if s.db.Dialect == DialectPostgres {
+		q += " FOR UPDATE"
+	}
+	var rows []bool
+	if err := tx.Raw(q, orgID).Scan(&rows).Error; err != nil {
+		return false, err
+	}
+	if len(rows) != 1 {
+		return false, ErrNotFound
+	}
+	return rows[0], nil
+}
+
+// RetireConnection switches a connection off, or deletes it when remove is
+// set. While SSO is on and no other connection is usable, it refuses with
+// ErrLastUsable, unless disableSSO, which turns SSO and its enforcement off
+// in the same transaction; ssoOff reports that it did. The check and the
+// change are one transaction, so two admins cannot both retire the last two.
+func (s *Store) RetireConnection(ctx context.Context, orgID, connID int64, remove, disableSSO bool, by string) (ssoOff bool, err error) {
+	err = s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		enabled, err := s.lockOrg(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if enabled {
+			var others int64
+			if err := tx.Raw(usableOthers, orgID, connID, TestPassed).Scan(&others).Error; err != nil {
+				return err
+			}
+			var usable int64
+			if err := tx.Raw(usableOthers, orgID, 0, TestPassed).Scan(&usable).Error; err != nil {
+				return err
+			}
+			if others == 0 && usable > 0 { // this connection is the last usable one
+				if !disableSSO {
+					return ErrLastUsable
+				}
+				res := tx.Model(&Organization{}).Where("id = ?", orgID).
+					Updates(map[string]any{"sso_enabled": false, "sso_enforced": false, "updated_at": s.now()})
+				if res.Error != nil {
+					return res.Error
+				}
+				ssoOff = true
+			}
+		}
+		var res *gorm.DB
+		if remove {
+			res = tx.Where("org_id = ? AND id = ?", orgID, connID).Delete(&Connection{})
+		} else {
+			res = tx.Model(&Connection{}).Where("org_id = ? AND id = ?", orgID, connID).
+				Updates(map[string]any{"active": false, "updated_at": s.now(), "updated_by": by})
+		}
+		if res.Error == nil && res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return res.Error
+	})
+	return ssoOff, err
+}
+
+// ErrNoUsable means SSO cannot be turned on: no connection is usable.
+var ErrNoUsable = errors.New("no usable connection")
+
+// EnableSSO turns SSO on if some connection of the org is usable, checked
+// in the same transaction.
+func (s *Store) EnableSSO(ctx context.Context, orgID int64) error {
+	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := s.lockOrg(tx, orgID); err != nil {
+			return err
+		}
+		var usable int64
+		if err := tx.Raw(usableOthers, orgID, 0, TestPassed).Scan(&usable).Error; err != nil {
+			return err
+		}
+		if usable == 0 {
+			return ErrNoUsable
+		}
+		return tx.Model(&Organization{}).Where("id = ?", orgID).
+			Updates(map[string]any{"sso_enabled": true, "updated_at": s.now()}).Error
+	})
 }

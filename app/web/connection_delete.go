@@ -1,10 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/orgsso/orgsso/models"
 )
 
 // deleteConnection removes a connection with its tests and identity links.
@@ -19,25 +22,18 @@ func (h *Handlers) deleteConnection(c echo.Context) error {
 		return err
 	}
 	flash := "Connection " + conn.DisplayName + " deleted."
-	if org.SSOEnabled {
-		states, err := h.connStates(ctx, org.ID)
-		if err != nil {
-			return err
-		}
-		if isLastUsable(org, states, conn) {
-			if strings.TrimSpace(c.FormValue("confirm")) != conn.DisplayName {
-				msg := lastUsableMessage(org, conn, "deleted") + " To delete it and turn SSO off, type its name " + conn.DisplayName + "."
-				return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, "", map[string]string{conn.PublicID: msg})
-			}
-			if err := h.store.SetSSO(ctx, org.ID, false, false); err != nil {
-				return err
-			}
-			h.audit(c, &org.ID, "sso.disable", org.Slug, "turned off with the deletion of the last usable connection "+conn.DisplayName)
-			flash += " SSO is off for " + org.Name + "."
-		}
+	typed := strings.TrimSpace(c.FormValue("confirm")) == conn.DisplayName
+	ssoOff, err := h.store.RetireConnection(ctx, org.ID, conn.ID, true, typed, currentUser(c).Email)
+	if errors.Is(err, models.ErrLastUsable) {
+		msg := lastUsableMessage(org, conn, "deleted") + " To delete it and turn SSO off, type its name " + conn.DisplayName + "."
+		return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, "", map[string]string{conn.PublicID: msg})
 	}
-	if err := h.store.DeleteConnection(ctx, org.ID, conn.ID); err != nil {
+	if err != nil {
 		return err
+	}
+	if ssoOff {
+		h.audit(c, &org.ID, "sso.disable", org.Slug, "turned off with the deletion of the last usable connection "+conn.DisplayName)
+		flash += " SSO is off for " + org.Name + "."
 	}
 	h.signin.Forget(conn)
 	h.audit(c, &org.ID, "connection.delete", conn.DisplayName, "id="+conn.PublicID)

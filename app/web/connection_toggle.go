@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -48,24 +49,19 @@ func (h *Handlers) toggleConnection(c echo.Context) error {
 	}
 	ssoOff := false
 	if target != conn.Active {
-		if !target && org.SSOEnabled {
-			states, err := h.connStates(ctx, org.ID)
-			if err != nil {
-				return err
-			}
-			if isLastUsable(org, states, conn) {
-				if c.FormValue("disable_sso") != "1" {
-					return h.toggleRefused(c, conn, lastUsableMessage(org, conn, "turned off"))
-				}
-				if err := h.store.SetSSO(ctx, org.ID, false, false); err != nil {
-					return err
-				}
-				h.audit(c, &org.ID, "sso.disable", org.Slug, "turned off with the last usable connection "+conn.DisplayName)
-				ssoOff = true
-			}
+		if target {
+			err = h.store.SetConnectionActive(ctx, org.ID, conn.ID, true, currentUser(c).Email)
+		} else {
+			ssoOff, err = h.store.RetireConnection(ctx, org.ID, conn.ID, false, c.FormValue("disable_sso") == "1", currentUser(c).Email)
 		}
-		if err := h.store.SetConnectionActive(ctx, org.ID, conn.ID, target, currentUser(c).Email); err != nil {
+		if errors.Is(err, models.ErrLastUsable) {
+			return h.toggleRefused(c, conn, lastUsableMessage(org, conn, "turned off"))
+		}
+		if err != nil {
 			return err
+		}
+		if ssoOff {
+			h.audit(c, &org.ID, "sso.disable", org.Slug, "turned off with the last usable connection "+conn.DisplayName)
 		}
 		action := "connection.activate"
 		if !target {

@@ -175,12 +175,15 @@ func (h *Handlers) enableSSO(c echo.Context) error {
 			ready = append(ready, s.conn.DisplayName)
 		}
 	}
+	noUsable := "SSO was not enabled: no active connection has passed a test at its current settings. Turn a connection on and run its test, then enable SSO."
 	if len(ready) == 0 {
-		return h.ssoSettingsPage(c, http.StatusUnprocessableEntity,
-			"SSO was not enabled: no active connection has passed a test at its current settings. Turn a connection on and run its test, then enable SSO.", nil)
+		return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, noUsable, nil)
 	}
 	if !org.SSOEnabled {
-		if err := h.store.SetSSO(ctx, org.ID, true, false); err != nil {
+		// The store checks again in the transaction that turns SSO on.
+		if err := h.store.EnableSSO(ctx, org.ID); errors.Is(err, models.ErrNoUsable) {
+			return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, noUsable, nil)
+		} else if err != nil {
 			return err
 		}
 		h.audit(c, &org.ID, "sso.enable", org.Slug, "usable connections: "+strings.Join(ready, ", "))
