@@ -252,6 +252,22 @@ func (s *Store) LatestTestRuns(ctx context.Context, orgID int64) (map[int64]Test
 	return out, err
 }
 
+// PassedTestRuns returns, by connection id, the newest passed test of each
+// of the org's connections at its present configuration, in one query.
+func (s *Store) PassedTestRuns(ctx context.Context, orgID int64) (map[int64]TestRun, error) {
+	var runs []TestRun
+	err := s.r(ctx).Joins("JOIN connections c ON c.id = test_runs.connection_id").
+		Where("c.org_id = ? AND test_runs.status = ? AND test_runs.config_version = c.version AND test_runs.config_hash = c.config_hash",
+			orgID, TestPassed).Find(&runs).Error
+	out := make(map[int64]TestRun, len(runs))
+	for _, r := range runs {
+		if have, ok := out[r.ConnectionID]; !ok || r.ID > have.ID {
+			out[r.ConnectionID] = r
+		}
+	}
+	return out, err
+}
+
 // PassedTestRun returns the newest passed test of the connection at its
 // present configuration, or ErrNotFound.
 func (s *Store) PassedTestRun(ctx context.Context, orgID int64, c Connection) (TestRun, error) {

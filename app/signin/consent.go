@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/orgsso/orgsso/app/connector"
@@ -73,10 +72,9 @@ func (s *Service) AnswerConsent(ctx context.Context, org models.Organization, to
 	if !accept {
 		return Result{Declined: true, ReturnTo: st.ReturnTo}, nil
 	}
-	conn, err := s.store.ConnectionByID(ctx, org.ID, st.ConnectionID)
+	conn, err := s.stateConnection(ctx, org, st)
 	if err != nil {
-		return Result{}, problem(http.StatusBadRequest, "connection_gone", "Sign-in failed",
-			"The connection used for this sign-in no longer exists.", "Start again from the login page.", err)
+		return Result{}, err
 	}
 	if err := s.checkUnchanged(ctx, org, conn, st); err != nil {
 		return Result{}, err

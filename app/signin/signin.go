@@ -285,10 +285,9 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 	if err != nil {
 		return Result{}, err
 	}
-	conn, err := s.store.ConnectionByID(ctx, org.ID, st.ConnectionID)
+	conn, err := s.stateConnection(ctx, org, st)
 	if err != nil {
-		return Result{}, problem(http.StatusBadRequest, "connection_gone", "Sign-in failed",
-			"The connection used for this sign-in no longer exists.", "Start again from the login page.", err)
+		return Result{}, err
 	}
 	res := Result{Connection: conn, IsTest: st.IsTest, ReturnTo: st.ReturnTo}
 	if err := s.checkUnchanged(ctx, org, conn, st); err != nil {
@@ -337,6 +336,16 @@ func (s *Service) takeState(ctx context.Context, org models.Organization, kind, 
 			"This sign-in was started in another browser or its cookie is missing.", "Start the sign-in again in this browser; allow cookies for this site.", nil)
 	}
 	return st, nil
+}
+
+// stateConnection loads the connection a login state was begun with.
+func (s *Service) stateConnection(ctx context.Context, org models.Organization, st models.LoginState) (models.Connection, error) {
+	conn, err := s.store.ConnectionByID(ctx, org.ID, st.ConnectionID)
+	if err != nil {
+		return conn, problem(http.StatusBadRequest, "connection_gone", "Sign-in failed",
+			"The connection used for this sign-in no longer exists.", "Start again from the login page.", err)
+	}
+	return conn, nil
 }
 
 // checkUnchanged refuses to finish a login through a connection whose

@@ -5,21 +5,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
 // showDashboard lists the orgs the viewer belongs to.
 func (h *Handlers) showDashboard(c echo.Context) error {
 	u := currentUser(c)
-	roles, err := h.authz.Orgs(u.ID)
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, 0, len(roles))
-	for id := range roles {
-		ids = append(ids, id)
-	}
-	orgs, err := h.store.OrganizationsByID(c.Request().Context(), ids)
+	orgs, roles, err := h.orgsOf(c, u.ID)
 	if err != nil {
 		return err
 	}
@@ -38,4 +31,18 @@ func (h *Handlers) showOrgHome(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, pages.OrgHome(pages.OrgHomeProps{Layout: h.layoutProps(c, org.Name), Org: *org, Roles: roles}))
+}
+
+// orgsOf returns the orgs the user has a role in, by name, and the roles.
+func (h *Handlers) orgsOf(c echo.Context, userID int64) ([]models.Organization, map[int64][]string, error) {
+	roles, err := h.authz.Orgs(userID)
+	if err != nil || len(roles) == 0 {
+		return nil, roles, err
+	}
+	ids := make([]int64, 0, len(roles))
+	for id := range roles {
+		ids = append(ids, id)
+	}
+	orgs, err := h.store.OrganizationsByID(c.Request().Context(), ids)
+	return orgs, roles, err
 }

@@ -3,11 +3,13 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/password"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/views/pages"
@@ -123,20 +125,12 @@ func (h *Handlers) passwordLoginDenied(c echo.Context, user models.User) (bool, 
 	if h.authz.IsPlatformAdmin(user.ID) {
 		return false, nil
 	}
-	orgRoles, err := h.authz.Orgs(user.ID)
-	if err != nil || len(orgRoles) == 0 {
-		return false, err
-	}
-	ids := make([]int64, 0, len(orgRoles))
-	for id := range orgRoles {
-		ids = append(ids, id)
-	}
-	orgs, err := h.store.OrganizationsByID(c.Request().Context(), ids)
-	if err != nil {
+	orgs, orgRoles, err := h.orgsOf(c, user.ID)
+	if err != nil || len(orgs) == 0 {
 		return false, err
 	}
 	for _, o := range orgs {
-		if !o.SSOEnforced || hasRole(orgRoles[o.ID], "admin") {
+		if !o.SSOEnforced || slices.Contains(orgRoles[o.ID], authz.RoleAdmin) {
 			return false, nil
 		}
 	}
@@ -159,13 +153,4 @@ func (h *Handlers) logout(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, next)
-}
-
-func hasRole(roles []string, r string) bool {
-	for _, x := range roles {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }

@@ -24,15 +24,7 @@ type meResponse struct {
 // me answers who is signed in, with their orgs and roles.
 func (h *Handlers) me(c echo.Context) error {
 	u := currentUser(c)
-	roles, err := h.authz.Orgs(u.ID)
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, 0, len(roles))
-	for id := range roles {
-		ids = append(ids, id)
-	}
-	orgs, err := h.store.OrganizationsByID(c.Request().Context(), ids)
+	orgs, roles, err := h.orgsOf(c, u.ID)
 	if err != nil {
 		return err
 	}

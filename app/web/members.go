@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,7 +117,7 @@ func (h *Handlers) memberFromURL(c echo.Context) (models.User, []string, error) 
 // keepsAnAdmin reports whether the org still has an admin once userID's
 // roles become newRoles.
 func (h *Handlers) keepsAnAdmin(orgID, userID int64, newRoles []string) (bool, error) {
-	if hasRole(newRoles, authz.RoleAdmin) {
+	if slices.Contains(newRoles, authz.RoleAdmin) {
 		return true, nil
 	}
 	members, err := h.authz.Members(orgID)
@@ -124,7 +125,7 @@ func (h *Handlers) keepsAnAdmin(orgID, userID int64, newRoles []string) (bool, e
 		return false, err
 	}
 	for id, roles := range members {
-		if id != userID && hasRole(roles, authz.RoleAdmin) {
+		if id != userID && slices.Contains(roles, authz.RoleAdmin) {
 			return true, nil
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -346,7 +347,7 @@ func (h *Handlers) requireOrgSSO(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if len(roles) == 0 || hasRole(roles, authz.RoleAdmin) {
+		if len(roles) == 0 || slices.Contains(roles, authz.RoleAdmin) {
 			return next(c) // non-members get their 404 from RequirePermission
 		}
 		if sess := currentSession(c); sess != nil && sess.ConnectionID != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -52,19 +53,18 @@ func (h *Handlers) connStates(ctx context.Context, orgID int64) ([]connState, er
 	if err != nil {
 		return nil, err
 	}
+	passed, err := h.store.PassedTestRuns(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]connState, 0, len(conns))
 	for _, conn := range conns {
 		s := connState{conn: conn}
 		if run, ok := latest[conn.ID]; ok {
 			s.latest = &run
 		}
-		if s.latest != nil {
-			passed, err := h.store.PassedTestRun(ctx, orgID, conn)
-			if err == nil {
-				s.passed = &passed
-			} else if !errors.Is(err, models.ErrNotFound) {
-				return nil, err
-			}
+		if run, ok := passed[conn.ID]; ok {
+			s.passed = &run
 		}
 		out = append(out, s)
 	}
@@ -277,7 +277,7 @@ func (h *Handlers) adminWayIn(ctx context.Context, org *models.Organization) (st
 	}
 	var admins []int64
 	for id, roles := range members {
-		if hasRole(roles, authz.RoleAdmin) {
+		if slices.Contains(roles, authz.RoleAdmin) {
 			admins = append(admins, id)
 		}
 	}
