@@ -169,6 +169,7 @@ func (s *Store) ConnectionByID(ctx context.Context, orgID, id int64) (Connection
 // c.Version, and bumps the version; ErrConflict when someone saved in
 // between (or the new name is taken).
 func (s *Store) UpdateConnection(ctx context.Context, orgID int64, c Connection) (Connection, error) {
+	defer s.cache.clear()
 	res := s.w(ctx).Model(&Connection{}).Where("org_id = ? AND id = ? AND version = ?", orgID, c.ID, c.Version).
 		Updates(map[string]any{
 			"display_name": c.DisplayName, "logo_url": c.LogoURL, "preset": c.Preset,
@@ -199,6 +200,7 @@ func (s *Store) connectionFromWriter(ctx context.Context, orgID, id int64) (Conn
 // SetConnectionActive switches a connection on or off. Activation does not
 // change the configuration, so the version and any passed test stay.
 func (s *Store) SetConnectionActive(ctx context.Context, orgID, id int64, active bool, by string) error {
+	defer s.cache.clear()
 	res := s.w(ctx).Model(&Connection{}).Where("org_id = ? AND id = ?", orgID, id).
 		Updates(map[string]any{"active": active, "updated_at": s.now(), "updated_by": by})
 	if res.Error == nil && res.RowsAffected == 0 {
@@ -209,6 +211,7 @@ func (s *Store) SetConnectionActive(ctx context.Context, orgID, id int64, active
 
 // SetSSO turns an org's SSO and SSO enforcement on or off.
 func (s *Store) SetSSO(ctx context.Context, orgID int64, enabled, enforced bool) error {
+	defer s.cache.clear()
 	res := s.w(ctx).Model(&Organization{}).Where("id = ?", orgID).
 		Updates(map[string]any{"sso_enabled": enabled, "sso_enforced": enforced, "updated_at": s.now()})
 	if res.Error == nil && res.RowsAffected == 0 {
@@ -405,6 +408,7 @@ func (s *Store) lockOrg(tx *gorm.DB, orgID int64) (enabled bool, err error) {
 // in the same transaction; ssoOff reports that it did. The check and the
 // change are one transaction, so two admins cannot both retire the last two.
 func (s *Store) RetireConnection(ctx context.Context, orgID, connID int64, remove, disableSSO bool, by string) (ssoOff bool, err error) {
+	defer s.cache.clear()
 	err = s.w(ctx).Transaction(func(tx *gorm.DB) error {
 		enabled, err := s.lockOrg(tx, orgID)
 		if err != nil {
@@ -452,6 +456,7 @@ var ErrNoUsable = errors.New("no usable connection")
 // EnableSSO turns SSO on if some connection of the org is usable, checked
 // in the same transaction.
 func (s *Store) EnableSSO(ctx context.Context, orgID int64) error {
+	defer s.cache.clear()
 	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := s.lockOrg(tx, orgID); err != nil {
 			return err

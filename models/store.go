@@ -12,8 +12,9 @@ import (
 
 // Store runs every query orgsso makes.
 type Store struct {
-	db  *DB
-	now func() time.Time
+	db    *DB
+	now   func() time.Time
+	cache cache
 }
 
 // NewStore returns a Store over db.
@@ -36,6 +37,10 @@ func translate(err error) error {
 		return ErrNotFound
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return ErrConflict
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		// The row referred to is gone, e.g. an org deleted on another
+		// instance while this one served it from its cache.
+		return ErrNotFound
 	}
 	return err
 }
@@ -83,6 +88,7 @@ func (s *Store) OrganizationsByID(ctx context.Context, ids []int64) ([]Organizat
 
 // RenameOrganization changes an org's display name.
 func (s *Store) RenameOrganization(ctx context.Context, orgID int64, name string) error {
+	defer s.cache.clear()
 	res := s.w(ctx).Model(&Organization{}).Where("id = ?", orgID).
 		Updates(map[string]any{"name": name, "updated_at": s.now(), "version": gorm.Expr("version + 1")})
 	if res.Error == nil && res.RowsAffected == 0 {
@@ -93,6 +99,7 @@ func (s *Store) RenameOrganization(ctx context.Context, orgID int64, name string
 
 // DeleteOrganization removes an org and, by cascade, what belongs to it.
 func (s *Store) DeleteOrganization(ctx context.Context, orgID int64) error {
+	defer s.cache.clear()
 	res := s.w(ctx).Where("id = ?", orgID).Delete(&Organization{})
 	if res.Error == nil && res.RowsAffected == 0 {
 		return ErrNotFound
@@ -178,13 +185,33 @@ type Login struct {
 	Replaces string
 	// Audit records the login.
 	Audit AuditEvent
+	// Through, for an SSO login, names the connection and configuration
+	// version the login went through. The session is written only if, at
+	// commit, that connection is still active at that version in an org
+	// with SSO on; otherwise StartSession writes nothing and returns
+	// ErrConnectionChanged.
+	Through *Through
 }
+
+// Through is the connection configuration an SSO login used.
+type Through struct {
+	ConnectionID int64
+	Version      int64
+}
+
+// ErrConnectionChanged means an SSO login's connection was edited, switched
+// off or removed, or its org's SSO turned off, while the login was in
+// progress.
+var ErrConnectionChanged = errors.New("connection changed during login")
 
 // StartSession writes a login in one transaction: the new session in place
 // of the one the browser had, the user's last login time, and the audit
 // event.
 func (s *Store) StartSession(ctx context.Context, l Login) error {
 	at, sess, ev := l.Session.CreatedAt, l.Session, l.Audit
+	if l.Through != nil {
+		sess.ConnectionID = &l.Through.ConnectionID
+	}
 	// Plain statements: this runs at every login, and gorm's reflection
 	// costs more here than the writes.
 	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
@@ -193,11 +220,22 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 				return err
 			}
 		}
-		err := tx.Exec(`INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, connection_id, logout_hint)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sess.IDHash, sess.UserID, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt, sess.IP,
-			sess.UserAgent, sess.ConnectionID, sess.LogoutHint).Error
-		if err != nil {
-			return translate(err)
+		insert := `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, connection_id, logout_hint)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?`
+		args := []any{sess.IDHash, sess.UserID, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt, sess.IP,
+			sess.UserAgent, sess.ConnectionID, sess.LogoutHint}
+		if l.Through != nil {
+			insert += `
+WHERE EXISTS (SELECT 1 FROM connections c JOIN organizations o ON o.id = c.org_id
+  WHERE c.id = ? AND c.version = ? AND c.active = ? AND o.sso_enabled = ?)`
+			args = append(args, l.Through.ConnectionID, l.Through.Version, true, true)
+		}
+		res := tx.Exec(insert, args...)
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrConnectionChanged
 		}
 		if err := tx.Exec("UPDATE users SET last_login_at = ? WHERE id = ?", at, sess.UserID).Error; err != nil {
 			return err

@@ -174,7 +174,7 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 		return user, problem(http.StatusForbidden, "disabled", "Account disabled",
 			"Your account is disabled.", "Ask an administrator of "+org.Name+".", nil)
 	}
-	return s.store.UserByID(ctx, user.ID)
+	return user, nil
 }
 
 // firstLogin handles a subject this connection has not seen: link to an

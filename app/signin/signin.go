@@ -202,7 +202,8 @@ type BeginRequest struct {
 func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, binding string, err error) {
 	conn := req.Connection
 	if !req.IsTest {
-		if err := s.usable(ctx, req.Org, conn); err != nil {
+		var err error
+		if conn, err = s.admit(ctx, req.Org, conn); err != nil {
 			return "", "", err
 		}
 	}
@@ -293,8 +294,8 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 	if err := s.checkUnchanged(ctx, org, conn, st); err != nil {
 		if st.IsTest {
 			var p *Problem
-			if errors.As(err, &p) && p.Code == "config_changed" {
-				return s.recordTest(ctx, org, conn, st, connector.Identity{}, connector.NewError("config_changed", p.Message+" Run the test again.", nil))
+			if errors.As(err, &p) && p.Code == CodeConfigChanged {
+				return s.recordTest(ctx, org, conn, st, connector.Identity{}, connector.NewError(CodeConfigChanged, p.Message+" Run the test again.", nil))
 			}
 		}
 		return res, err
@@ -352,13 +353,52 @@ func (s *Service) stateConnection(ctx context.Context, org models.Organization, 
 // settings changed since it began or (for members) that is no longer usable.
 func (s *Service) checkUnchanged(ctx context.Context, org models.Organization, conn models.Connection, st models.LoginState) error {
 	if conn.Version != st.ConfigVersion {
-		return problem(http.StatusConflict, "config_changed", "Sign-in interrupted",
-			"The connection's settings changed while this sign-in was in progress.", "Start again.", nil)
+		return Interrupted(nil)
 	}
 	if st.IsTest {
 		return nil
 	}
-	return s.usable(ctx, org, conn)
+	conn, err := s.admit(ctx, org, conn)
+	if err == nil && conn.Version != st.ConfigVersion {
+		return Interrupted(nil)
+	}
+	return err
+}
+
+// admit checks that a member may log in through conn. The org and
+// connection the web layer passes may come from the Store's short cache, so
+// a refusal is decided again on the stored rows: a cache never refuses a
+// login that another instance has just made possible (and what it admits
+// is checked again when the session is written). It returns the
+// connection it decided on.
+func (s *Service) admit(ctx context.Context, org models.Organization, conn models.Connection) (models.Connection, error) {
+	err := s.usable(ctx, org, conn)
+	if err == nil {
+		return conn, nil
+	}
+	if !errors.Is(err, ErrNotEnabled) {
+		return conn, err
+	}
+	stored, oerr := s.store.Organization(ctx, org.ID)
+	if oerr != nil {
+		return conn, err
+	}
+	storedConn, cerr := s.store.ConnectionByID(ctx, org.ID, conn.ID)
+	if cerr != nil {
+		return conn, err
+	}
+	return storedConn, s.usable(ctx, stored, storedConn)
+}
+
+// CodeConfigChanged is the code of a login whose connection changed while
+// it was in progress.
+const CodeConfigChanged = "config_changed"
+
+// Interrupted is the problem of a login whose connection was edited or
+// switched off while it was in progress (err, if any, says how it showed).
+func Interrupted(err error) *Problem {
+	return problem(http.StatusConflict, CodeConfigChanged, "Sign-in interrupted",
+		"The connection's settings changed while this sign-in was in progress.", "Start again.", err)
 }
 
 // complete provisions the member and prepares RP-initiated logout. Without

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -234,13 +235,28 @@ func (h *Handlers) requireLogin(next echo.HandlerFunc) echo.HandlerFunc {
 
 // resolveOrg loads the org named by the URL's {org}; an unknown slug is 404.
 func (h *Handlers) resolveOrg(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		org, err := h.store.OrganizationBySlug(c.Request().Context(), c.Param("org"))
-		if err != nil {
-			return err
+	return h.resolveOrgWith(h.store.OrganizationBySlug)(next)
+}
+
+// resolveSigninOrg is resolveOrg for the member sign-in routes, which run at
+// every login: the org may come from the Store's short cache, because
+// nothing a cached row decides there is final. A refusal is decided again
+// on the stored rows (signin's admit) and a login completes only if its
+// connection is unchanged when the session is written (models.Login.Through).
+func (h *Handlers) resolveSigninOrg(next echo.HandlerFunc) echo.HandlerFunc {
+	return h.resolveOrgWith(h.store.CachedOrganizationBySlug)(next)
+}
+
+func (h *Handlers) resolveOrgWith(load func(context.Context, string) (models.Organization, error)) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			org, err := load(c.Request().Context(), c.Param("org"))
+			if err != nil {
+				return err
+			}
+			c.Set(ctxOrg, &org)
+			return next(c)
 		}
-		c.Set(ctxOrg, &org)
-		return next(c)
 	}
 }
 

@@ -33,7 +33,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	app.POST("/register", h.register)
 
 	// The member side of SSO: open to everyone, protected by single-use state.
-	sso := app.Group("/o/:org", h.resolveOrg)
+	sso := app.Group("/o/:org", h.resolveSigninOrg)
 	sso.GET("/login", h.showOrgLogin)
 	sso.GET("/sso/:conn/start", h.startSSO, h.when(isTestStart, h.requireLogin, h.RequirePermission("connections", "write")))
 	sso.GET("/oidc/callback", h.ssoCallback)

@@ -56,12 +56,18 @@ func isTestStart(c echo.Context) bool { return c.QueryParam("test") == "1" }
 func (h *Handlers) startSSO(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
-	conn, err := h.store.ConnectionByPublicID(ctx, org.ID, c.Param("conn"))
+	req := signin.BeginRequest{Org: *org, ReturnTo: localPath(c.QueryParam("return_to")), IsTest: isTestStart(c), ClientKey: c.RealIP()}
+	// A member's start may use a cached connection (see resolveSigninOrg);
+	// an admin's test runs on the stored one.
+	lookup := h.store.CachedConnectionByPublicID
+	if req.IsTest {
+		lookup = h.store.ConnectionByPublicID
+	}
+	conn, err := lookup(ctx, org.ID, c.Param("conn"))
 	if err != nil {
 		return err
 	}
-	req := signin.BeginRequest{Org: *org, Connection: conn, ReturnTo: localPath(c.QueryParam("return_to")),
-		IsTest: isTestStart(c), ClientKey: c.RealIP()}
+	req.Connection = conn
 	if hint := strings.TrimSpace(c.QueryParam("login_hint")); hint != "" {
 		req.Forwarded = map[string]string{"login_hint": truncate(hint, 254)}
 	}
@@ -123,11 +129,16 @@ func (h *Handlers) finishLogin(c echo.Context, org *models.Organization, res sig
 			OrgSlug: org.Slug, OrgName: cp.OrgName, Via: cp.Via, Token: cp.Token, Email: cp.Email, Name: cp.Name,
 			Groups: cp.Groups, Roles: cp.Roles}))
 	}
-	connID := res.Connection.ID
-	if err := h.startSession(c, res.User, models.Login{
-		Session: models.Session{ConnectionID: &connID, LogoutHint: res.LogoutHint},
+	err := h.startSession(c, res.User, models.Login{
+		Session: models.Session{LogoutHint: res.LogoutHint},
 		Audit:   models.AuditEvent{OrgID: &org.ID, Action: "user.login", Details: "sso connection=" + res.Connection.DisplayName},
-	}); err != nil {
+		Through: &models.Through{ConnectionID: res.Connection.ID, Version: res.Connection.Version},
+	})
+	if errors.Is(err, models.ErrConnectionChanged) {
+		h.metrics.Logins.WithLabelValues(res.Connection.PublicID, res.Connection.Protocol, signin.CodeConfigChanged).Inc()
+		return h.loginProblem(c, signin.Interrupted(err))
+	}
+	if err != nil {
 		return err
 	}
 	h.metrics.Logins.WithLabelValues(res.Connection.PublicID, res.Connection.Protocol, "success").Inc()
