@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orgsso/orgsso/app/outbound"
 )
 
 // Config is everything orgsso reads from its environment, read once at start
@@ -86,7 +88,7 @@ func (c Config) Validate() error {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("ORGSSO_BASE_URL %q must be an absolute http(s) URL", c.BaseURL)
 	}
-	if u.Scheme == "http" && !isLocalHost(u.Hostname()) {
+	if u.Scheme == "http" && !outbound.IsLocalhost(u.Hostname()) {
 		return fmt.Errorf("ORGSSO_BASE_URL %q must use https (http is only for localhost)", c.BaseURL)
 	}
 	if u.Path != "" || u.RawQuery != "" {
@@ -106,10 +108,6 @@ func (c Config) Validate() error {
 
 // SecureCookies reports whether cookies must carry the Secure flag.
 func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
-
-func isLocalHost(h string) bool {
-	return h == "localhost" || h == "127.0.0.1" || h == "::1" || strings.HasSuffix(h, ".localhost")
-}
 
 // LoadEnv is ConfigFromEnv over the process environment.
 func LoadEnv() (Config, error) { return ConfigFromEnv(os.Getenv) }

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -83,6 +84,7 @@ func cached[T any](s *Store, key string, load func() (T, error)) (T, error) {
 
 // CachedOrganizationBySlug is OrganizationBySlug, at most CachedTTL old.
 func (s *Store) CachedOrganizationBySlug(ctx context.Context, slug string) (Organization, error) {
+	slug = strings.ToLower(slug) // as OrganizationBySlug looks it up: one entry per org
 	return cached(s, "org:"+slug, func() (Organization, error) { return s.OrganizationBySlug(ctx, slug) })
 }
 

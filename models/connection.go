@@ -357,11 +357,6 @@ func (s *Store) TakeLoginState(ctx context.Context, kind, stateHash string) (Log
 	return states[0], nil
 }
 
-// PurgeLoginStates deletes expired logins in flight.
-func (s *Store) PurgeLoginStates(ctx context.Context) error {
-	return s.w(ctx).Where("expires_at <= ?", s.now()).Delete(&LoginState{}).Error
-}
-
 // Fingerprint hashes everything a test result depends on: protocol,
 // configuration, provisioning and secret. UpdateConnection callers store it
 // as ConfigHash, so a test binds to the exact configuration it ran with.

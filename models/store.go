@@ -252,7 +252,7 @@ func (s *Store) SessionByHash(ctx context.Context, idHash string) (Session, erro
 	return sess, translate(err)
 }
 
-// TouchSession moves a session's idle clock, at most up to its absolute end.
+// TouchSession moves a session's idle clock; its absolute end stays.
 func (s *Store) TouchSession(ctx context.Context, idHash string, seen time.Time) error {
 	return s.w(ctx).Model(&Session{}).Where("id_hash = ?", idHash).Update("last_seen_at", seen).Error
 }
@@ -292,13 +292,6 @@ func (s *Store) Audit(ctx context.Context, ev AuditEvent) error {
 func (s *Store) AuditEvents(ctx context.Context, orgID int64, limit int) ([]AuditEvent, error) {
 	var out []AuditEvent
 	err := s.r(ctx).Where("org_id = ?", orgID).Order("created_at DESC, id DESC").Limit(limit).Find(&out).Error
-	return out, err
-}
-
-// PlatformAuditEvents lists events that belong to no org, newest first.
-func (s *Store) PlatformAuditEvents(ctx context.Context, limit int) ([]AuditEvent, error) {
-	var out []AuditEvent
-	err := s.r(ctx).Where("org_id IS NULL").Order("created_at DESC, id DESC").Limit(limit).Find(&out).Error
 	return out, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/models"
 )
 
@@ -38,14 +39,14 @@ type consentPending struct {
 // askConsent keeps the identity server-side, single use, for ten minutes,
 // and returns what to show the person.
 func (s *Service) askConsent(ctx context.Context, org models.Organization, conn models.Connection, returnTo string, ident connector.Identity, prov models.Provisioning) (Result, error) {
-	token, binding := random(), random()
+	token, binding := secrets.Token(), secrets.Token()
 	raw, err := json.Marshal(consentPending{Identity: ident, IDToken: ident.IDTokenHint})
 	if err != nil {
 		return Result{}, err
 	}
 	st := models.LoginState{
-		StateHash: hash(token), Kind: models.StateConsent, OrgID: org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
-		Pending: s.sealer.Seal(string(raw), "consent:"+hash(token)), BindingHash: hash(binding), ReturnTo: returnTo,
+		StateHash: secrets.Hash(token), Kind: models.StateConsent, OrgID: org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
+		Pending: s.sealer.Seal(string(raw), "consent:"+secrets.Hash(token)), BindingHash: secrets.Hash(binding), ReturnTo: returnTo,
 		ClientKey: "consent:" + conn.PublicID, ExpiresAt: time.Now().UTC().Add(s.opts.StateTTL),
 	}
 	if err := s.store.SaveLoginState(ctx, st, 1<<30); err != nil {

@@ -12,7 +12,6 @@ import (
 type logoutHint struct {
 	OrgID        int64  `json:"o"`
 	ConnectionID int64  `json:"c"`
-	Version      int64  `json:"v"`
 	IDToken      string `json:"t"`
 }
 

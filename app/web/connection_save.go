@@ -13,14 +13,11 @@ import (
 
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
 const savedFlash = "Saved. Run a test to use these settings."
-
-func editURL(org *models.Organization, conn models.Connection) string {
-	return "/o/" + org.Slug + "/settings/sso/connections/" + conn.PublicID + "/edit"
-}
 
 // createConnection adds an OIDC connection from the form. With discovery on
 // the IdP is asked for its discovery document first; nothing is saved
@@ -64,7 +61,7 @@ func (h *Handlers) createConnection(c echo.Context) error {
 	h.audit(c, &org.ID, "connection.create", conn.DisplayName,
 		fmt.Sprintf("id=%s protocol=%s preset=%s version=%d", conn.PublicID, conn.Protocol, conn.Preset, conn.Version))
 	setFlash(c, savedFlash)
-	return c.Redirect(http.StatusSeeOther, editURL(org, conn))
+	return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, conn.PublicID, "/edit"))
 }
 
 // updateConnection stores the form over a connection, if nobody saved it
@@ -109,7 +106,7 @@ func (h *Handlers) updateConnection(c echo.Context) error {
 	changed := changedSettings(conn, updated, in.secret != "")
 	if len(changed) == 0 {
 		setFlash(c, "Nothing changed.")
-		return c.Redirect(http.StatusSeeOther, editURL(org, conn))
+		return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, conn.PublicID, "/edit"))
 	}
 	updated.ConfigHash = updated.Fingerprint()
 	updated.UpdatedBy = currentUser(c).Email
@@ -132,7 +129,7 @@ func (h *Handlers) updateConnection(c echo.Context) error {
 	h.audit(c, &org.ID, "connection.update", saved.DisplayName,
 		fmt.Sprintf("id=%s version %d -> %d; changed: %s", saved.PublicID, conn.Version, saved.Version, strings.Join(changed, ", ")))
 	setFlash(c, savedFlash)
-	return c.Redirect(http.StatusSeeOther, editURL(org, saved))
+	return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, saved.PublicID, "/edit"))
 }
 
 // conflictPage re-shows the admin's input over a connection someone else

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
@@ -17,16 +18,6 @@ func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") =
 func lastUsableMessage(org *models.Organization, conn models.Connection, action string) string {
 	return "Not " + action + ": " + conn.DisplayName + " is the only tested, active connection and SSO is on for " + org.Name +
 		", so members would have no way to log in with SSO. Confirm that SSO should be turned off in the same step, or test another connection first."
-}
-
-// reloadOrg refreshes the request's org after its SSO settings changed.
-func (h *Handlers) reloadOrg(c echo.Context) error {
-	org, err := h.store.OrganizationBySlug(c.Request().Context(), currentOrg(c).Slug)
-	if err != nil {
-		return err
-	}
-	c.Set(ctxOrg, &org)
-	return nil
 }
 
 // toggleConnection turns a connection on or off (the form's "active", else
@@ -62,16 +53,13 @@ func (h *Handlers) toggleConnection(c echo.Context) error {
 		}
 		if ssoOff {
 			h.audit(c, &org.ID, "sso.disable", org.Slug, "turned off with the last usable connection "+conn.DisplayName)
+			org.SSOEnabled, org.SSOEnforced = false, false // as RetireConnection left it
 		}
 		action := "connection.activate"
 		if !target {
 			action = "connection.deactivate"
 		}
 		h.audit(c, &org.ID, action, conn.DisplayName, "id="+conn.PublicID)
-		if err := h.reloadOrg(c); err != nil {
-			return err
-		}
-		org = currentOrg(c)
 	}
 	if !isHTMX(c) {
 		msg := conn.DisplayName + " is on."
@@ -82,7 +70,7 @@ func (h *Handlers) toggleConnection(c echo.Context) error {
 			msg += " SSO is off for " + org.Name + "."
 		}
 		setFlash(c, msg)
-		return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+		return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 	}
 	return h.rowUpdate(c, conn, "")
 }
@@ -94,10 +82,7 @@ func (h *Handlers) rowUpdate(c echo.Context, conn models.Connection, msg string)
 	if err != nil {
 		return err
 	}
-	s := stateOf(states, conn)
-	if fresh, err := h.store.ConnectionByID(c.Request().Context(), org.ID, conn.ID); err == nil {
-		s.conn = fresh
-	}
+	s := stateOf(states, conn) // states were just read, so s.conn is the stored row
 	return render(c, http.StatusOK, pages.ConnectionRowUpdate(h.connectionRow(c, states, s, msg), gateProps(c, states, "")))
 }
 

@@ -26,12 +26,12 @@ var dummyHash = sync.OnceValue(func() string {
 const loginFailed = "The email or password is not right."
 
 func (h *Handlers) loginProps(c echo.Context, email, returnTo, msg string) pages.LoginProps {
-	allow, _ := h.store.Setting(c.Request().Context(), models.SettingAllowSignup, "false")
+	allow, _ := h.signupAllowed(c)
 	p := h.layoutProps(c, "Log in")
 	if msg != "" {
 		p.ErrorCount = 1
 	}
-	return pages.LoginProps{Layout: p, Email: email, ReturnTo: returnTo, Error: msg, AllowSignup: allow == "true"}
+	return pages.LoginProps{Layout: p, Email: email, ReturnTo: returnTo, Error: msg, AllowSignup: allow}
 }
 
 // showLogin shows the password login form.

@@ -2,10 +2,7 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -17,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/models"
 )
 
@@ -86,19 +84,6 @@ func csrfToken(c echo.Context) string {
 	return t
 }
 
-func hashSessionID(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:])
-}
-
-func randomToken() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // loadSession finds the session cookie's live session and its user, and ends
 // sessions that are past their idle or absolute limit or whose user is no
 // longer active.
@@ -109,7 +94,7 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		ctx := c.Request().Context()
-		idHash := hashSessionID(ck.Value)
+		idHash := secrets.Hash(ck.Value)
 		sess, err := h.store.SessionByHash(ctx, idHash)
 		if errors.Is(err, models.ErrNotFound) {
 			h.clearSessionCookie(c)
@@ -149,11 +134,11 @@ func (h *Handlers) startSession(c echo.Context, user models.User, login models.L
 	sess, ev := login.Session, login.Audit
 	replaced := ""
 	if ck, err := c.Cookie(h.sessionCookieName()); err == nil && ck.Value != "" {
-		replaced = hashSessionID(ck.Value)
+		replaced = secrets.Hash(ck.Value)
 	}
-	id := randomToken()
+	id := secrets.Token()
 	now := h.now()
-	sess.IDHash = hashSessionID(id)
+	sess.IDHash = secrets.Hash(id)
 	sess.UserID = user.ID
 	sess.CreatedAt = now
 	sess.LastSeenAt = now

@@ -19,25 +19,27 @@ func (h *Handlers) signupAllowed(c echo.Context) (bool, error) {
 	return v == "true", err
 }
 
-// showRegister shows the sign-up form when the platform allows local sign-up.
-func (h *Handlers) showRegister(c echo.Context) error {
-	if ok, err := h.signupAllowed(c); err != nil || !ok {
+// requireSignup answers 404 unless the platform allows local sign-up.
+func (h *Handlers) requireSignup(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ok, err := h.signupAllowed(c)
 		if err != nil {
 			return err
 		}
-		return models.ErrNotFound
+		if !ok {
+			return models.ErrNotFound
+		}
+		return next(c)
 	}
+}
+
+// showRegister shows the sign-up form when the platform allows local sign-up.
+func (h *Handlers) showRegister(c echo.Context) error {
 	return render(c, http.StatusOK, pages.Register(pages.RegisterProps{Layout: h.layoutProps(c, "Create an account")}))
 }
 
 // register creates a local password account and logs it in.
 func (h *Handlers) register(c echo.Context) error {
-	if ok, err := h.signupAllowed(c); err != nil || !ok {
-		if err != nil {
-			return err
-		}
-		return models.ErrNotFound
-	}
 	ctx := c.Request().Context()
 	okIP, err := h.store.Hit(ctx, "register:ip:"+c.RealIP(), h.opts.LoginWindow, h.opts.LoginLimit)
 	if err != nil {

@@ -29,8 +29,8 @@ func (h *Handlers) routes(e *echo.Echo) {
 	app.GET("/login", h.showLogin)
 	app.POST("/login", h.login)
 	app.POST("/logout", h.logout)
-	app.GET("/register", h.showRegister)
-	app.POST("/register", h.register)
+	app.GET("/register", h.showRegister, h.requireSignup)
+	app.POST("/register", h.register, h.requireSignup)
 
 	// The member side of SSO: open to everyone, protected by single-use state.
 	sso := app.Group("/o/:org", h.resolveSigninOrg)

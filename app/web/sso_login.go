@@ -11,6 +11,7 @@ import (
 	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
@@ -83,7 +84,7 @@ func (h *Handlers) startSSO(c echo.Context) error {
 				return rerr
 			}
 			h.metrics.TestRuns.WithLabelValues(conn.Protocol, run.Status).Inc()
-			return c.Redirect(http.StatusSeeOther, testResultPath(org, conn, run))
+			return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, conn.PublicID, "/tests/"+itoa64(run.ID)))
 		}
 		if problemCode(err) == "too_many_logins" {
 			h.metrics.RateLimited.WithLabelValues("sso_start").Inc()
@@ -114,7 +115,7 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 		h.metrics.TestRuns.WithLabelValues(res.Connection.Protocol, res.TestRun.Status).Inc()
 		h.audit(c, &org.ID, "connection.test", res.Connection.DisplayName,
 			"version="+itoa64(res.TestRun.ConfigVersion)+" result="+res.TestRun.Status)
-		return c.Redirect(http.StatusSeeOther, testResultPath(org, res.Connection, res.TestRun))
+		return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, res.Connection.PublicID, "/tests/"+itoa64(res.TestRun.ID)))
 	}
 	return h.finishLogin(c, org, res)
 }
@@ -179,10 +180,6 @@ func (h *Handlers) takeBindingCookie(c echo.Context, org *models.Organization) s
 	}
 	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
 	return binding
-}
-
-func testResultPath(org *models.Organization, conn models.Connection, run models.TestRun) string {
-	return "/o/" + org.Slug + "/settings/sso/connections/" + conn.PublicID + "/tests/" + itoa64(run.ID)
 }
 
 // loginProblem shows a failed login as a readable page; only unexpected

@@ -153,8 +153,6 @@ func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string, r
 	return render(c, status, pages.SSOSettings(p))
 }
 
-func ssoSettingsURL(org *models.Organization) string { return "/o/" + org.Slug + "/settings/sso" }
-
 // showSSOSettings shows the SSO gate, the redirect URIs and the connections.
 func (h *Handlers) showSSOSettings(c echo.Context) error {
 	return h.ssoSettingsPage(c, http.StatusOK, "", nil)
@@ -189,7 +187,7 @@ func (h *Handlers) enableSSO(c echo.Context) error {
 		h.audit(c, &org.ID, "sso.enable", org.Slug, "usable connections: "+strings.Join(ready, ", "))
 	}
 	setFlash(c, "SSO is on for "+org.Name+". Members can log in through "+strings.Join(ready, ", ")+".")
-	return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+	return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 }
 
 // disableSSO turns SSO, and with it SSO enforcement, off.
@@ -202,7 +200,7 @@ func (h *Handlers) disableSSO(c echo.Context) error {
 		h.audit(c, &org.ID, "sso.disable", org.Slug, "")
 	}
 	setFlash(c, "SSO is off for "+org.Name+". Members log in with their passwords.")
-	return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+	return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 }
 
 // enforceSSO makes SSO required for members, or not. Turning it on keeps a
@@ -212,7 +210,7 @@ func (h *Handlers) enforceSSO(c echo.Context) error {
 	org := currentOrg(c)
 	enforce := c.FormValue("enforce") == "true"
 	if enforce == org.SSOEnforced {
-		return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+		return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 	}
 	if enforce {
 		if !org.SSOEnabled {
@@ -232,14 +230,14 @@ func (h *Handlers) enforceSSO(c echo.Context) error {
 		}
 		h.audit(c, &org.ID, "sso.enforce", org.Slug, "on; admin way in: "+why)
 		setFlash(c, "Members of "+org.Name+" must now log in with SSO.")
-		return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+		return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 	}
 	if err := h.store.SetSSO(ctx, org.ID, org.SSOEnabled, false); err != nil {
 		return err
 	}
 	h.audit(c, &org.ID, "sso.enforce", org.Slug, "off")
 	setFlash(c, "Members of "+org.Name+" may log in with a password again.")
-	return c.Redirect(http.StatusSeeOther, ssoSettingsURL(org))
+	return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 }
 
 // adminWayIn says how an admin can still enter the org once SSO is

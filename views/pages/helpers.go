@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orgsso/orgsso/views/components"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -19,15 +21,11 @@ func joinRoles(roles []string) string {
 	return strings.Join(roles, ", ")
 }
 
-func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-func shortTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
 func optTime(t *time.Time) string {
 	if t == nil {
 		return "never"
 	}
-	return shortTime(*t)
+	return components.ShortTime(*t)
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -76,6 +75,7 @@ func (c Config) Open(ctx context.Context, httpClient *http.Client, logger *slog.
 	var meta struct {
 		EndSession string   `json:"end_session_endpoint"`
 		Algs       []string `json:"id_token_signing_alg_values_supported"`
+		JWKS       string   `json:"jwks_uri"`
 	}
 	if c.Discovery {
 		p, err := oidc.NewProvider(ctx, c.Issuer)
@@ -103,14 +103,8 @@ func (c Config) Open(ctx context.Context, httpClient *http.Client, logger *slog.
 	}
 	algs := allowedAlgs(meta.Algs)
 	jwksURL := c.JWKSURL
-	if c.Discovery {
-		var m struct {
-			JWKS string `json:"jwks_uri"`
-		}
-		_ = oc.provider.Claims(&m)
-		if jwksURL == "" {
-			jwksURL = m.JWKS
-		}
+	if jwksURL == "" {
+		jwksURL = meta.JWKS
 	}
 	if jwksURL == "" {
 		return nil, connector.NewError(connector.CodeDiscoveryFailed,
@@ -199,7 +193,7 @@ func (oc *oidcConnector) Begin(ctx context.Context, req connector.LoginRequest) 
 	if req.State == "" || req.CallbackURL == "" {
 		return "", nil, errors.New("oidc: Begin needs a state and a callback URL")
 	}
-	p := pending{State: req.State, Nonce: randomString(), CallbackURL: req.CallbackURL}
+	p := pending{State: req.State, Nonce: oauth2.GenerateVerifier(), CallbackURL: req.CallbackURL}
 	opts := []oauth2.AuthCodeOption{oidc.Nonce(p.Nonce)}
 	switch oc.cfg.PKCE {
 	case PKCES256:
@@ -561,12 +555,4 @@ func (oc *oidcConnector) LogoutURL(_ context.Context, idTokenHint, postLogoutRed
 	q.Set("client_id", oc.cfg.ClientID)
 	u.RawQuery = q.Encode()
 	return u.String(), true
-}
-
-func randomString() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
 }
