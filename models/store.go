@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
 )
 
 // Store runs every query orgsso makes.
@@ -245,12 +247,34 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ev.OrgID, ev.ActorID, ev.ActorEmail, ev.Action
 	})
 }
 
-// SessionByHash finds a live session by the hash of its id.
-func (s *Store) SessionByHash(ctx context.Context, idHash string) (Session, error) {
-	var sess Session
-	err := s.r(ctx).Where("id_hash = ? AND expires_at > ?", idHash, s.now()).Take(&sess).Error
-	return sess, translate(err)
+// SessionWithUser finds a live session by the hash of its id, with its
+// user, in one query: it runs on every signed-in request.
+func (s *Store) SessionWithUser(ctx context.Context, idHash string) (Session, User, error) {
+	var row struct {
+		Session
+		User User `gorm:"embedded;embeddedPrefix:u_"`
+	}
+	err := s.r(ctx).Table("sessions").Select("sessions.*, "+userColumnsAs("u_")).
+		Joins("JOIN users ON users.id = sessions.user_id").
+		Where("sessions.id_hash = ? AND sessions.expires_at > ?", idHash, s.now()).Take(&row).Error
+	return row.Session, row.User, translate(err)
 }
+
+// userColumnsAs selects every users column under prefix (for a User
+// embedded with that prefix), from the model itself.
+var userColumnsAs = func() func(prefix string) string {
+	sch, err := schema.Parse(&User{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		panic(err)
+	}
+	return func(prefix string) string {
+		cols := make([]string, len(sch.DBNames))
+		for i, c := range sch.DBNames {
+			cols[i] = "users." + c + " AS " + prefix + c
+		}
+		return strings.Join(cols, ", ")
+	}
+}()
 
 // TouchSession moves a session's idle clock; its absolute end stays.
 func (s *Store) TouchSession(ctx context.Context, idHash string, seen time.Time) error {

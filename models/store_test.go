@@ -255,22 +255,22 @@ func TestSessionsExpire(t *testing.T) {
 		t.Errorf("duplicate session id: %v, want ErrConflict", err)
 	}
 
-	got, err := s.SessionByHash(ctx, "short")
-	if err != nil || got.UserID != u.ID || !got.ExpiresAt.Equal(now.Add(time.Hour)) {
-		t.Fatalf("SessionByHash = %+v, %v", got, err)
+	got, user, err := s.SessionWithUser(ctx, "short")
+	if err != nil || got.UserID != u.ID || !got.ExpiresAt.Equal(now.Add(time.Hour)) || user.ID != u.ID || user.Email != u.Email {
+		t.Fatalf("SessionWithUser = %+v, %+v, %v", got, user, err)
 	}
 	if err := s.TouchSession(ctx, "short", now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.SessionByHash(ctx, "short"); !got.LastSeenAt.Equal(now.Add(time.Minute)) {
+	if got, _, _ := s.SessionWithUser(ctx, "short"); !got.LastSeenAt.Equal(now.Add(time.Minute)) {
 		t.Errorf("last_seen_at %v after touch", got.LastSeenAt)
 	}
 
 	clk.Advance(time.Hour)
-	if _, err := s.SessionByHash(ctx, "short"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.SessionWithUser(ctx, "short"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("at its end the session is still found: %v", err)
 	}
-	if _, err := s.SessionByHash(ctx, "long"); err != nil {
+	if _, _, err := s.SessionWithUser(ctx, "long"); err != nil {
 		t.Errorf("a live session is not found: %v", err)
 	}
 	if err := s.PurgeExpired(ctx, time.Hour); err != nil {
@@ -287,7 +287,7 @@ func TestSessionsExpire(t *testing.T) {
 	if err := s.DeleteUserSessions(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SessionByHash(ctx, "long"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.SessionWithUser(ctx, "long"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("after DeleteUserSessions: %v, want ErrNotFound", err)
 	}
 }

@@ -95,7 +95,7 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		idHash := secrets.Hash(ck.Value)
-		sess, err := h.store.SessionByHash(ctx, idHash)
+		sess, user, err := h.store.SessionWithUser(ctx, idHash)
 		if errors.Is(err, models.ErrNotFound) {
 			h.clearSessionCookie(c)
 			return next(c)
@@ -109,8 +109,7 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			h.clearSessionCookie(c)
 			return next(c)
 		}
-		user, err := h.store.UserByID(ctx, sess.UserID)
-		if err != nil || user.Status != models.StatusActive {
+		if user.Status != models.StatusActive {
 			_ = h.store.DeleteSession(ctx, idHash)
 			h.clearSessionCookie(c)
 			return next(c)
