@@ -27,6 +27,7 @@ import (
 	"github.com/orgsso/orgsso/app"
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/web"
+	"github.com/orgsso/orgsso/models"
 )
 
 func main() {
@@ -75,11 +76,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return adminCmd(ctx, cfg, log, args, stdout)
 	case "orgs":
 		return orgsCmd(ctx, cfg, log, args, stdout)
+	case "members":
+		return membersCmd(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: orgsso [serve|migrate|admin create|orgs create|orgs list|healthcheck]")
+		fmt.Fprintln(stdout, "usage: orgsso [serve|migrate|admin create|orgs create|orgs list|members add|healthcheck]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, migrate, admin create, orgs create, orgs list, healthcheck)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, migrate, admin create, orgs create, orgs list, members add, healthcheck)", cmd)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -153,16 +156,10 @@ func orgsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []strin
 		if err != nil {
 			return fmt.Errorf("create %s: %w", *slug, err)
 		}
-		if *admin != "" {
-			u, err := a.Store.UserByEmail(ctx, *admin)
-			if err != nil {
-				return fmt.Errorf("--admin %s: %w (create the account first)", *admin, err)
-			}
-			if err := a.Authz.SetRoles(ctx, u.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
-				return err
-			}
-		}
 		fmt.Fprintf(stdout, "organization %s created: %s/o/%s\n", org.Slug, cfg.BaseURL, org.Slug)
+		if *admin != "" {
+			return addMember(ctx, a, org, *admin, authz.RoleAdmin, stdout)
+		}
 		return nil
 	}
 	return fmt.Errorf("unknown orgs command %q", args[0])
@@ -192,5 +189,50 @@ func healthcheck(ctx context.Context) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("healthz answered %s", resp.Status)
 	}
+	return nil
+}
+
+func membersCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	const usage = "usage: orgsso members add --org SLUG --email EMAIL [--role admin|user]"
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("members add", flag.ContinueOnError)
+	slug := fs.String("org", "", "the org's slug")
+	email := fs.String("email", "", "the person's email")
+	role := fs.String("role", authz.RoleUser, "admin or user")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *slug == "" || *email == "" {
+		return errors.New(usage)
+	}
+	if !authz.ValidOrgRole(*role) {
+		return fmt.Errorf("--role: %q is not admin or user", *role)
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	org, err := a.Store.OrganizationBySlug(ctx, *slug)
+	if err != nil {
+		return fmt.Errorf("--org %s: %w", *slug, err)
+	}
+	return addMember(ctx, a, org, *email, *role, stdout)
+}
+
+// addMember runs the operator's trusted add: an existing account joins the
+// org at once; an email without one gets an invite whose link is printed.
+func addMember(ctx context.Context, a *app.App, org models.Organization, email, role string, stdout io.Writer) error {
+	link, err := a.AddMember(ctx, org, email, role)
+	if err != nil {
+		return fmt.Errorf("add %s to %s: %w", email, org.Slug, err)
+	}
+	if link != "" {
+		fmt.Fprintf(stdout, "%s has no account yet: invited to %s as %s. Send them this link (single use, 7 days):\n%s\n", email, org.Slug, role, link)
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s added to %s as %s\n", email, org.Slug, role)
 	return nil
 }

@@ -55,17 +55,18 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	az, err := authz.New(db.Write, log)
+	store := models.NewStore(db)
+	az, err := authz.New(store, log)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
-	store := models.NewStore(db)
+	store.OnAccessChange(az.Changed)
 	a := &App{Config: cfg, DB: db, Store: store, Authz: az, Sealer: sealer, Log: log}
 	a.Metrics = metrics.New()
 	idpClient := outbound.New(outbound.Options{AllowPrivate: cfg.AllowPrivateIdP})
 	idpClient.Transport = a.Metrics.InstrumentIdP(idpClient.Transport)
-	a.Signin = signin.New(signin.Options{BaseURL: cfg.BaseURL, HTTPClient: idpClient}, store, az, sealer, log)
+	a.Signin = signin.New(signin.Options{BaseURL: cfg.BaseURL, HTTPClient: idpClient}, store, sealer, log)
 	a.Handler = web.New(web.Options{
 		BaseURL:        cfg.BaseURL,
 		SecureCookies:  cfg.SecureCookies(),
@@ -73,7 +74,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		SessionMax:     cfg.SessionMax,
 		MetricsToken:   cfg.MetricsToken,
 		TrustedProxies: cfg.TrustedProxies,
-	}, web.Deps{Store: store, Authz: az, Signin: a.Signin, Sealer: sealer, Metrics: a.Metrics, Log: log})
+	}, web.Deps{Store: store, Authz: az, Signin: a.Signin, Sealer: sealer, Metrics: a.Metrics, Log: log,
+		Resolver: net.DefaultResolver})
 	return a, nil
 }
 
@@ -108,7 +110,7 @@ func (a *App) CreateAdmin(ctx context.Context, email, pw string, mustChange bool
 			return user, err
 		}
 	}
-	if err := a.Authz.SetPlatformAdmin(ctx, user.ID, true); err != nil {
+	if err := a.Store.SetPlatformAdmin(ctx, user.ID, true); err != nil {
 		return user, err
 	}
 	return user, a.Store.Audit(ctx, models.AuditEvent{Action: "admin.create", Target: user.Email, ActorEmail: "system"})
@@ -123,12 +125,12 @@ const firstAdminEmail = "admin@orgsso.localhost"
 // platform has no admin at all, one is created with a one-time password
 // that is printed once to out.
 func (a *App) Bootstrap(ctx context.Context, out io.Writer) error {
-	admins, err := a.Authz.PlatformAdmins()
+	admins, err := a.Store.PlatformAdmins(ctx)
 	if err != nil {
 		return err
 	}
 	if a.Config.AdminEmail != "" {
-		if u, err := a.Store.UserByEmail(ctx, a.Config.AdminEmail); err == nil && a.Authz.IsPlatformAdmin(u.ID) {
+		if u, err := a.Store.UserByEmail(ctx, a.Config.AdminEmail); err == nil && u.PlatformAdmin {
 			return nil
 		}
 		if _, err := a.CreateAdmin(ctx, a.Config.AdminEmail, a.Config.AdminPassword, false); err != nil {
@@ -204,4 +206,32 @@ func (a *App) purgeLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// AddMember is the operator's trusted way to add someone to an org (the
+// command line): an existing account becomes an active member with role
+// (or gets the role, if a member already); an email without an account
+// gets an invite, whose link it returns.
+func (a *App) AddMember(ctx context.Context, org models.Organization, email, role string) (inviteLink string, err error) {
+	user, err := a.Store.UserByEmail(ctx, email)
+	if errors.Is(err, models.ErrNotFound) {
+		token := secrets.Token()
+		_, err := a.Store.CreateInvite(ctx, org.ID, models.Invite{Email: email, Role: role, TokenHash: secrets.Hash(token), CreatedByEmail: "operator"})
+		if err != nil {
+			return "", err
+		}
+		_ = a.Store.Audit(ctx, models.AuditEvent{OrgID: &org.ID, ActorEmail: "operator", Action: "invite.create", Target: email, Details: "role=" + role})
+		return web.InviteURL(a.Config.BaseURL, token), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	roles := []string{role}
+	if m, err := a.Store.Membership(ctx, org.ID, user.ID); err == nil {
+		roles = append(roles, m.RoleList()...)
+	}
+	if err := a.Store.PutMember(ctx, org.ID, user.ID, roles); err != nil {
+		return "", err
+	}
+	return "", a.Store.Audit(ctx, models.AuditEvent{OrgID: &org.ID, ActorEmail: "operator", Action: "member.add", Target: user.Email, Details: "role=" + role})
 }

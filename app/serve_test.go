@@ -48,7 +48,7 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+	if err := a.Store.PutMember(ctx, org.ID, admin.ID, []string{authz.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	// An IdP whose discovery document takes a while, then is missing. It

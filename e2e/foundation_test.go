@@ -1,13 +1,14 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 )
 
 // TestAdminCreatesOrgAndMemberSeesIt walks the foundation end to end in a
-// real browser: the platform admin creates an org and adds a member, who logs
-// in with the one-time password, must choose their own, and then sees the org
-// as a plain user, without any admin page or link.
+// real browser: the platform admin opens sign-up, creates an org and
+// invites a member, who creates their own account from the invite link
+// and then sees the org as a plain user, without any admin page or link.
 func TestAdminCreatesOrgAndMemberSeesIt(t *testing.T) {
 	a := startApp(t)
 	b := newBrowser(t, a.URL)
@@ -29,6 +30,11 @@ func TestAdminCreatesOrgAndMemberSeesIt(t *testing.T) {
 		t.Fatalf("after the admin's login, the platform admin link is missing (path %s)", b.path())
 	}
 
+	// People may create their own password accounts on this platform.
+	b.open("/admin/settings")
+	b.setChecked("[data-testid=settings-form] input[name=allow_signup]", true)
+	b.submit("[data-testid=settings-form] button[type=submit]")
+
 	b.open("/admin/orgs")
 	b.shot("admin-orgs")
 	b.fill("[data-testid=create-org-form] #name", orgName)
@@ -38,46 +44,37 @@ func TestAdminCreatesOrgAndMemberSeesIt(t *testing.T) {
 		t.Fatalf("after creating the org the admin is on %s, want %s", got, want)
 	}
 
-	b.fill("[data-testid=add-member-form] #email", memberEmail)
-	b.choose("[data-testid=add-member-form] #role", "user")
-	if resp := b.submit("[data-testid=add-member-submit]"); resp.Status != 200 {
-		t.Fatalf("adding a member: status %d", resp.Status)
+	b.fill("[data-testid=invite-form] #email", memberEmail)
+	b.choose("[data-testid=invite-form] #role", "user")
+	if resp := b.submit("[data-testid=invite-submit]"); resp.Status != 200 {
+		t.Fatalf("inviting a member: status %d", resp.Status)
 	}
-	otp := b.text("[data-testid=one-time-password] code#otp")
-	if otp == "" {
-		t.Fatal("no one-time password shown for the new member")
+	link := b.text("[data-testid=invite-link-value]")
+	if !strings.HasPrefix(link, a.URL+"/invite/") {
+		t.Fatalf("invite link %q", link)
 	}
-	if got := b.text("[data-testid='member-" + memberEmail + "'] [data-testid=member-status]"); got != "active" {
-		t.Errorf("new member's status = %q, want active", got)
+	if got := b.text("[data-testid='invite-" + memberEmail + "'] td:nth-child(2)"); got != "user" {
+		t.Errorf("the pending invite's role = %q, want user", got)
 	}
-	b.shot("members-one-time-password")
+	b.shot("members-invite")
 
 	b.submit("[data-testid=logout]")
 	if got := b.path(); got != "/login" {
 		t.Fatalf("after logout the browser is on %s, want /login", got)
 	}
 
-	b.login(memberEmail, otp)
-	if got := b.path(); got != "/account/password" {
-		t.Fatalf("a login with a one-time password landed on %s, want /account/password", got)
+	b.open(strings.TrimPrefix(link, a.URL))
+	b.shot("invite")
+	b.open(b.attr("[data-testid=invite-register]", "href"))
+	if got := b.attr("[data-testid=register-email]", "value"); got != memberEmail {
+		t.Fatalf("the invite's sign-up form has email %q, want %s", got, memberEmail)
 	}
-	if b.count("[data-testid=password-forced]") != 1 {
-		t.Error("the forced password page does not say why")
+	b.fill("[data-testid=register-form] #password", memberPW)
+	if resp := b.submit("[data-testid=register-submit]"); resp.Status != 200 {
+		t.Fatalf("creating the account: status %d", resp.Status)
 	}
-	b.shot("password-forced")
-	// Until the password is changed, every page leads back here.
-	b.open("/o/" + slug)
-	if got := b.path(); got != "/account/password" {
-		t.Fatalf("before choosing a password, /o/%s led to %s, want /account/password", slug, got)
-	}
-	b.fill("#current", otp)
-	b.fill("#password", memberPW)
-	b.fill("#confirm", memberPW)
-	if resp := b.submit("[data-testid=password-submit]"); resp.Status != 200 {
-		t.Fatalf("changing the password: status %d", resp.Status)
-	}
-	if got := b.path(); got != "/" {
-		t.Fatalf("after choosing a password the member is on %s, want /", got)
+	if got := b.path(); got != "/o/"+slug {
+		t.Fatalf("after accepting the invite the member is on %s, want /o/%s", got, slug)
 	}
 
 	if resp := b.open("/o/" + slug); resp.Status != 200 {

@@ -111,7 +111,7 @@ func TestTwoInstancesOnOnePostgresBehaveAsOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := one.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+	if err := one.Store.PutMember(ctx, org.ID, admin.ID, []string{authz.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	conn := apptest.AddConnection(t, one.App, org, ip, "IdP", models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "DATA_SCIENCE->user"})

@@ -25,7 +25,7 @@ func TestAdminConnectsTestsAndEnablesOktaAndMemberLogsIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Authz.SetRoles(ctx, root.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+	if err := a.Store.PutMember(ctx, org.ID, root.ID, []string{authz.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	ip := idp.NewOIDC(t)

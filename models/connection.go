@@ -122,6 +122,7 @@ type LoginState struct {
 	BindingHash   string    `gorm:"column:binding_hash"`
 	ReturnTo      string    `gorm:"column:return_to"`
 	IsTest        bool      `gorm:"column:is_test"`
+	IsLink        bool      `gorm:"column:is_link"` // a signed-in person links this sign-in to their account
 	UserID        *int64    `gorm:"column:user_id"`
 	ClientKey     string    `gorm:"column:client_key"`
 	CreatedAt     time.Time `gorm:"column:created_at"`
@@ -328,11 +329,11 @@ func (s *Store) SaveLoginState(ctx context.Context, st LoginState, max int) erro
 		st.Kind = StateLogin
 	}
 	res := s.w(ctx).Exec(`INSERT INTO login_states (state_hash, kind, org_id, connection_id, config_version, pending,
-    binding_hash, return_to, is_test, user_id, client_key, created_at, expires_at)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+    binding_hash, return_to, is_test, is_link, user_id, client_key, created_at, expires_at)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 WHERE (SELECT COUNT(*) FROM login_states WHERE client_key = ? AND expires_at > ?) < ?`,
 		st.StateHash, st.Kind, st.OrgID, st.ConnectionID, st.ConfigVersion, st.Pending, st.BindingHash, st.ReturnTo,
-		st.IsTest, st.UserID, st.ClientKey, st.CreatedAt, st.ExpiresAt, st.ClientKey, now, max)
+		st.IsTest, st.IsLink, st.UserID, st.ClientKey, st.CreatedAt, st.ExpiresAt, st.ClientKey, now, max)
 	if res.Error != nil {
 		return translate(res.Error)
 	}

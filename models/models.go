@@ -13,14 +13,14 @@ var (
 	ErrConflict = errors.New("conflict")
 )
 
-// UserStatus is the lifecycle state of an account.
-type UserStatus string
+// MemberStatus is a person's standing in one org.
+type MemberStatus string
 
-// User statuses.
+// Membership statuses.
 const (
-	StatusActive   UserStatus = "active"
-	StatusPending  UserStatus = "pending"
-	StatusDisabled UserStatus = "disabled"
+	StatusActive   MemberStatus = "active"
+	StatusPending  MemberStatus = "pending"
+	StatusDisabled MemberStatus = "disabled"
 )
 
 // Organization is a tenant.
@@ -35,21 +35,24 @@ type Organization struct {
 	UpdatedAt   time.Time `gorm:"column:updated_at"`
 }
 
-// User is a person, local (with a password) or from SSO. Platform admins and
-// org roles are not here: they live in Casbin's table.
+// User is a person, local (with a password) or from SSO: only what is the
+// person's own, plus the platform-wide Disabled and PlatformAdmin. Their
+// standing in each org is a Membership.
 type User struct {
-	ID                 int64      `gorm:"primaryKey"`
-	Email              string     `gorm:"column:email"`
-	EmailVerified      bool       `gorm:"column:email_verified"`
-	Name               string     `gorm:"column:name"`
-	GivenName          string     `gorm:"column:given_name"`
-	FamilyName         string     `gorm:"column:family_name"`
-	Picture            string     `gorm:"column:picture"`
-	PasswordHash       *string    `gorm:"column:password_hash"`
-	MustChangePassword bool       `gorm:"column:must_change_password"`
-	Status             UserStatus `gorm:"column:status"`
-	CreatedAt          time.Time  `gorm:"column:created_at"`
-	LastLoginAt        *time.Time `gorm:"column:last_login_at"`
+	ID                 int64   `gorm:"primaryKey"`
+	Email              string  `gorm:"column:email"`
+	EmailVerified      bool    `gorm:"column:email_verified"`
+	Name               string  `gorm:"column:name"`
+	GivenName          string  `gorm:"column:given_name"`
+	FamilyName         string  `gorm:"column:family_name"`
+	Picture            string  `gorm:"column:picture"`
+	PasswordHash       *string `gorm:"column:password_hash"`
+	MustChangePassword bool    `gorm:"column:must_change_password"`
+	Disabled           bool    `gorm:"column:disabled"`
+	PlatformAdmin      bool    `gorm:"column:platform_admin"`
+	// CreatedByOrgID is the org whose SSO created the account (JIT).
+	CreatedByOrgID *int64    `gorm:"column:created_by_org_id"`
+	CreatedAt      time.Time `gorm:"column:created_at"`
 }
 
 // HasPassword reports whether the user can log in with a password.
@@ -66,7 +69,10 @@ type Session struct {
 	IP           string    `gorm:"column:ip"`
 	UserAgent    string    `gorm:"column:user_agent"`
 	ConnectionID *int64    `gorm:"column:connection_id"`
-	LogoutHint   string    `gorm:"column:logout_hint"`
+	// OrgID, for a session that came through an org's connection, is the
+	// one org it opens.
+	OrgID      *int64 `gorm:"column:org_id"`
+	LogoutHint string `gorm:"column:logout_hint"`
 }
 
 // AuditEvent records one change: who did what to what, when and from where.

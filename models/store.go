@@ -17,6 +17,8 @@ type Store struct {
 	db    *DB
 	now   func() time.Time
 	cache cache
+	// accessChanged hears of every committed change of access (OnAccessChange).
+	accessChanged func(AccessChange)
 }
 
 // NewStore returns a Store over db.
@@ -114,9 +116,6 @@ func (s *Store) DeleteOrganization(ctx context.Context, orgID int64) error {
 // CreateUser adds an account; ErrConflict when the email is taken.
 func (s *Store) CreateUser(ctx context.Context, u User) (User, error) {
 	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
-	if u.Status == "" {
-		u.Status = StatusActive
-	}
 	u.CreatedAt = s.now()
 	err := s.w(ctx).Create(&u).Error
 	return u, translate(err)
@@ -164,15 +163,6 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, must
 	return res.Error
 }
 
-// SetUserStatus activates, suspends or marks an account pending.
-func (s *Store) SetUserStatus(ctx context.Context, userID int64, status UserStatus) error {
-	res := s.w(ctx).Model(&User{}).Where("id = ?", userID).Update("status", status)
-	if res.Error == nil && res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return res.Error
-}
-
 // ---- sessions
 
 // CreateSession stores a session as it is.
@@ -208,11 +198,14 @@ var ErrConnectionChanged = errors.New("connection changed during login")
 
 // StartSession writes a login in one transaction: the new session in place
 // of the one the browser had, the user's last login time, and the audit
-// event.
+// event. An SSO login notes when and through which connection the member
+// last signed in to the org (the audit event's org); a password login,
+// which is to no org in particular, notes the time in each of the person's
+// memberships.
 func (s *Store) StartSession(ctx context.Context, l Login) error {
 	at, sess, ev := l.Session.CreatedAt, l.Session, l.Audit
 	if l.Through != nil {
-		sess.ConnectionID = &l.Through.ConnectionID
+		sess.ConnectionID, sess.OrgID = &l.Through.ConnectionID, ev.OrgID
 	}
 	// Plain statements: this runs at every login, and gorm's reflection
 	// costs more here than the writes.
@@ -222,10 +215,10 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 				return err
 			}
 		}
-		insert := `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, connection_id, logout_hint)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?`
+		insert := `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, connection_id, org_id, logout_hint)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 		args := []any{sess.IDHash, sess.UserID, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt, sess.IP,
-			sess.UserAgent, sess.ConnectionID, sess.LogoutHint}
+			sess.UserAgent, sess.ConnectionID, sess.OrgID, sess.LogoutHint}
 		if l.Through != nil {
 			insert += `
 WHERE EXISTS (SELECT 1 FROM connections c JOIN organizations o ON o.id = c.org_id
@@ -239,7 +232,13 @@ WHERE EXISTS (SELECT 1 FROM connections c JOIN organizations o ON o.id = c.org_i
 		if res.RowsAffected == 0 {
 			return ErrConnectionChanged
 		}
-		if err := tx.Exec("UPDATE users SET last_login_at = ? WHERE id = ?", at, sess.UserID).Error; err != nil {
+		if l.Through != nil && ev.OrgID != nil {
+			if err := tx.Exec("UPDATE memberships SET last_login_at = ?, last_connection_id = ? WHERE org_id = ? AND user_id = ?",
+				at, l.Through.ConnectionID, *ev.OrgID, sess.UserID).Error; err != nil {
+				return err
+			}
+		} else if err := tx.Exec("UPDATE memberships SET last_login_at = ?, last_connection_id = NULL WHERE user_id = ?",
+			at, sess.UserID).Error; err != nil {
 			return err
 		}
 		return tx.Exec(`INSERT INTO audit_events (org_id, actor_id, actor_email, action, target, details, ip, created_at)
@@ -254,23 +253,24 @@ func (s *Store) SessionWithUser(ctx context.Context, idHash string) (Session, Us
 		Session
 		User User `gorm:"embedded;embeddedPrefix:u_"`
 	}
-	err := s.r(ctx).Table("sessions").Select("sessions.*, "+userColumnsAs("u_")).
+	err := s.r(ctx).Table("sessions").Select("sessions.*, "+userColumnsAs("u_", "users")).
 		Joins("JOIN users ON users.id = sessions.user_id").
 		Where("sessions.id_hash = ? AND sessions.expires_at > ?", idHash, s.now()).Take(&row).Error
 	return row.Session, row.User, translate(err)
 }
 
-// userColumnsAs selects every users column under prefix (for a User
-// embedded with that prefix), from the model itself.
-var userColumnsAs = func() func(prefix string) string {
+// userColumnsAs selects every column of the users table (under alias table)
+// as prefix+column, for a User embedded with that prefix; the columns come
+// from the model itself.
+var userColumnsAs = func() func(prefix, table string) string {
 	sch, err := schema.Parse(&User{}, &sync.Map{}, schema.NamingStrategy{})
 	if err != nil {
 		panic(err)
 	}
-	return func(prefix string) string {
+	return func(prefix, table string) string {
 		cols := make([]string, len(sch.DBNames))
 		for i, c := range sch.DBNames {
-			cols[i] = "users." + c + " AS " + prefix + c
+			cols[i] = table + "." + c + " AS " + prefix + c
 		}
 		return strings.Join(cols, ", ")
 	}

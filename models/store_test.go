@@ -160,8 +160,8 @@ func TestCreateUserConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Email != "ann@example.com" || u.Status != StatusActive {
-		t.Errorf("created %q status %q, want lower-cased and active", u.Email, u.Status)
+	if u.Email != "ann@example.com" || u.Disabled || u.PlatformAdmin {
+		t.Errorf("created %q disabled=%v platform_admin=%v, want lower-cased, enabled, no platform admin", u.Email, u.Disabled, u.PlatformAdmin)
 	}
 	if _, err := s.CreateUser(ctx, User{Email: "ANN@example.com"}); !errors.Is(err, ErrConflict) {
 		t.Errorf("duplicate email: %v, want ErrConflict", err)

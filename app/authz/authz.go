@@ -1,8 +1,10 @@
 // Package authz owns authorization: a Casbin enforcer over the embedded
-// model and policy (policies/), with role assignments stored in Casbin's
-// table in the app's database. It answers Can(user, org, object, action) and
-// is the only place roles are read or written. Handlers never call it: the
-// web middleware does, from the permission declared on each route.
+// model and policy (policies/: what each role may do, the same in every
+// org), whose role(sub, role, dom) learns a person's roles in an org from
+// their membership (models), read through a bounded cache that is told of
+// every change on this instance and cleared when another instance changes
+// access. It answers Can(user, org, object, action). Handlers never call it:
+// the web middleware does, from the permission declared on each route.
 package authz
 
 import (
@@ -14,14 +16,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
-	gormadapter "github.com/casbin/gorm-adapter/v3"
-	"gorm.io/gorm"
 
+	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/policies"
 )
 
@@ -44,19 +44,27 @@ var OrgRoles = []string{RoleAdmin, RoleUser}
 // ValidOrgRole reports whether r is a role of an org.
 func ValidOrgRole(r string) bool { return slices.Contains(OrgRoles, r) }
 
+// AccessReader is what the enforcer reads of the database: a person's
+// standing on the platform and in one org, and the revision that every
+// change of access bumps (*models.Store).
+type AccessReader interface {
+	OrgAccess(ctx context.Context, userID, orgID int64) (models.Access, error)
+	AuthzRevision(ctx context.Context) (int64, error)
+}
+
 // Enforcer decides who may do what.
 type Enforcer struct {
 	e       *casbin.SyncedEnforcer
+	roles   *roleCache
 	watcher *revisionWatcher
-	// changes serialises this instance's changes with reloads: casbin's
-	// LoadPolicy reads the database, then swaps the model in, so a change
-	// made in between would vanish from memory.
-	changes sync.Mutex
 }
 
-// PollInterval is how often an instance looks for policy changes made by
+// PollInterval is how often an instance looks for access changes made by
 // other instances.
 const PollInterval = 200 * time.Millisecond
+
+// CacheSize bounds how many (user, org) standings an instance keeps.
+const CacheSize = 100_000
 
 // Subject names a user in Casbin.
 func Subject(userID int64) string { return "u:" + strconv.FormatInt(userID, 10) }
@@ -64,250 +72,117 @@ func Subject(userID int64) string { return "u:" + strconv.FormatInt(userID, 10) 
 // Domain names an org in Casbin.
 func Domain(orgID int64) string { return "o:" + strconv.FormatInt(orgID, 10) }
 
-// New builds the enforcer over db (the writer pool; migrations have created
-// casbin_rule) and makes the stored policy lines equal to the embedded
-// default policy; role assignments are kept.
-func New(db *gorm.DB, log *slog.Logger) (*Enforcer, error) {
-	db = db.Session(&gorm.Session{})
-	gormadapter.TurnOffAutoMigrate(db)
-	adapter, err := gormadapter.NewAdapterByDB(db)
-	if err != nil {
-		return nil, fmt.Errorf("casbin adapter: %w", err)
-	}
+// New builds the enforcer: the policy comes from policies/, roles from
+// memberships through access.
+func New(access AccessReader, log *slog.Logger) (*Enforcer, error) {
 	m, err := model.NewModelFromString(policies.Model)
 	if err != nil {
 		return nil, fmt.Errorf("casbin model: %w", err)
 	}
-	e, err := casbin.NewSyncedEnforcer(m, adapter)
+	e, err := casbin.NewSyncedEnforcer(m)
 	if err != nil {
 		return nil, fmt.Errorf("casbin enforcer: %w", err)
 	}
-	w, err := newRevisionWatcher(db, PollInterval, log)
+	rules, err := policyRules()
 	if err != nil {
-		return nil, fmt.Errorf("casbin watcher: %w", err)
-	}
-	a := &Enforcer{e: e, watcher: w}
-	if err := e.SetWatcher(w); err != nil {
-		w.Close()
 		return nil, err
 	}
-	// casbin's default callback reloads without the synced enforcer's lock.
-	_ = w.SetUpdateCallback(func(string) {
-		if err := a.Reload(); err != nil {
-			log.Error("authz: reload policy", "err", err)
+	if _, err := e.AddPolicies(rules); err != nil {
+		return nil, err
+	}
+	rc := newRoleCache(access, CacheSize)
+	// A function, not casbin's g(): casbin memoizes g()'s answers inside
+	// the matcher it compiles once, so they would never see a change.
+	roles := &membershipRoles{cache: rc}
+	e.AddFunction("role", func(args ...any) (any, error) {
+		if len(args) != 3 {
+			return false, fmt.Errorf("authz: role() takes 3 arguments, got %d", len(args))
 		}
+		sub, _ := args[0].(string)
+		role, _ := args[1].(string)
+		dom, _ := args[2].(string)
+		return roles.has(sub, role, dom), nil
 	})
-	if err := a.syncDefaultPolicy(); err != nil {
-		w.Close()
-		return nil, err
+	w, err := newRevisionWatcher(access, PollInterval, log, rc.clear)
+	if err != nil {
+		return nil, fmt.Errorf("authz watcher: %w", err)
 	}
-	return a, nil
+	return &Enforcer{e: e, roles: rc, watcher: w}, nil
 }
 
 // Close stops watching for other instances' changes.
 func (a *Enforcer) Close() { a.watcher.Close() }
 
-func (a *Enforcer) syncDefaultPolicy() error {
-	a.changes.Lock()
-	defer a.changes.Unlock()
+// policyRules reads policies/policy.csv: only p lines of four fields.
+func policyRules() ([][]string, error) {
 	r := csv.NewReader(strings.NewReader(policies.Policy))
 	r.Comment = '#'
 	r.TrimLeadingSpace = true
 	r.FieldsPerRecord = -1
 	records, err := r.ReadAll()
 	if err != nil {
-		return fmt.Errorf("policy.csv: %w", err)
+		return nil, fmt.Errorf("policy.csv: %w", err)
 	}
-	var want [][]string
+	var rules [][]string
 	for _, rec := range records {
 		if len(rec) != 5 || rec[0] != "p" {
-			return fmt.Errorf("policy.csv: want only p lines of 4 fields, got %v", rec)
+			return nil, fmt.Errorf("policy.csv: want only p lines of 4 fields, got %v", rec)
 		}
-		want = append(want, rec[1:])
+		rules = append(rules, rec[1:])
 	}
-	have, err := a.e.GetPolicy()
-	if err != nil {
-		return err
-	}
-	var add, remove [][]string
-	for _, p := range want {
-		if !containsRule(have, p) {
-			add = append(add, p)
-		}
-	}
-	for _, p := range have {
-		if !containsRule(want, p) {
-			remove = append(remove, p)
-		}
-	}
-	if len(remove) > 0 {
-		if _, err := a.e.RemovePolicies(remove); err != nil {
-			return err
-		}
-	}
-	if len(add) > 0 {
-		if _, err := a.e.AddPolicies(add); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func containsRule(rules [][]string, r []string) bool {
-	return slices.ContainsFunc(rules, func(x []string) bool { return slices.Equal(x, r) })
+	return rules, nil
 }
 
 // Can reports whether user may do act on obj in the domain dom (Domain(orgID)
 // or Platform).
 func (a *Enforcer) Can(userID int64, dom, obj, act string) (bool, error) {
+	// Read the standing first, so that a database error is an error here:
+	// casbin's role lookups can only answer yes or no.
+	orgID, _ := parseID(dom, "o:")
+	if _, err := a.roles.get(userID, orgID); err != nil {
+		return false, err
+	}
 	return a.e.Enforce(Subject(userID), dom, obj, act)
 }
 
-// Reload reads every rule from the database again (after another instance
-// changed them).
-func (a *Enforcer) Reload() error {
-	a.changes.Lock()
-	defer a.changes.Unlock()
-	return a.e.LoadPolicy()
-}
-
-// IsPlatformAdmin reports whether the user is a platform admin.
-func (a *Enforcer) IsPlatformAdmin(userID int64) bool {
-	ok, _ := a.e.HasGroupingPolicy(Subject(userID), RolePlatformAdmin, Platform)
-	return ok
-}
-
-// SetPlatformAdmin grants or revokes the platform admin role.
-func (a *Enforcer) SetPlatformAdmin(_ context.Context, userID int64, on bool) error {
-	a.changes.Lock()
-	defer a.changes.Unlock()
-	var err error
-	if on {
-		_, err = a.e.AddGroupingPolicy(Subject(userID), RolePlatformAdmin, Platform)
-	} else {
-		_, err = a.e.RemoveGroupingPolicy(Subject(userID), RolePlatformAdmin, Platform)
+// CanAsMember is Can with the user's org roles only, never the platform
+// admin role: for a session that an org's IdP opened, which vouches for the
+// person in that org and nowhere else.
+func (a *Enforcer) CanAsMember(userID int64, dom, obj, act string) (bool, error) {
+	orgID, _ := parseID(dom, "o:")
+	if _, err := a.roles.get(userID, orgID); err != nil {
+		return false, err
 	}
-	return err
+	return a.e.Enforce(memberSubject(userID), dom, obj, act)
 }
 
-// PlatformAdmins lists the ids of platform admins.
-func (a *Enforcer) PlatformAdmins() ([]int64, error) {
-	rules, err := a.e.GetFilteredGroupingPolicy(1, RolePlatformAdmin, Platform)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for _, r := range rules {
-		if id, ok := parseSubject(r[0]); ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
-}
+// memberSubject names a user acting with their org roles only.
+func memberSubject(userID int64) string { return "m:" + strconv.FormatInt(userID, 10) }
 
-// Roles returns the user's roles in an org, sorted.
+// Roles returns the roles the user holds in the org now (an active
+// membership's), sorted.
 func (a *Enforcer) Roles(userID, orgID int64) ([]string, error) {
-	rules, err := a.e.GetFilteredGroupingPolicy(0, Subject(userID), "", Domain(orgID))
-	if err != nil {
-		return nil, err
-	}
-	var roles []string
-	for _, r := range rules {
-		roles = append(roles, r[1])
-	}
-	slices.Sort(roles)
-	return roles, nil
+	acc, err := a.roles.get(userID, orgID)
+	return slices.Clone(acc.Roles), err
 }
 
-// SetRoles makes the user's roles in the org exactly roles (none removes the
-// user from the org).
-func (a *Enforcer) SetRoles(_ context.Context, userID, orgID int64, roles []string) error {
-	for _, r := range roles {
-		if !ValidOrgRole(r) {
-			return fmt.Errorf("authz: %q is not an org role", r)
-		}
-	}
-	a.changes.Lock()
-	defer a.changes.Unlock()
-	sub, dom := Subject(userID), Domain(orgID)
-	have, err := a.Roles(userID, orgID)
-	if err != nil {
-		return err
-	}
-	var add, remove [][]string
-	for _, r := range roles {
-		if !slices.Contains(have, r) && !containsRule(add, []string{sub, r, dom}) {
-			add = append(add, []string{sub, r, dom})
-		}
-	}
-	for _, r := range have {
-		if !slices.Contains(roles, r) {
-			remove = append(remove, []string{sub, r, dom})
-		}
-	}
-	if len(remove) > 0 {
-		if _, err := a.e.RemoveGroupingPolicies(remove); err != nil {
-			return err
-		}
-	}
-	if len(add) > 0 {
-		if _, err := a.e.AddGroupingPolicies(add); err != nil {
-			return err
-		}
-	}
-	return nil
+// IsPlatformAdmin reports whether the user is a platform admin (and not
+// disabled).
+func (a *Enforcer) IsPlatformAdmin(userID int64) bool {
+	acc, err := a.roles.get(userID, 0)
+	return err == nil && acc.PlatformAdmin && !acc.Disabled
 }
 
-// Members returns every user with a role in the org and their roles.
-func (a *Enforcer) Members(orgID int64) (map[int64][]string, error) {
-	rules, err := a.e.GetFilteredGroupingPolicy(2, Domain(orgID))
-	if err != nil {
-		return nil, err
-	}
-	out := map[int64][]string{}
-	for _, r := range rules {
-		if id, ok := parseSubject(r[0]); ok {
-			out[id] = append(out[id], r[1])
-		}
-	}
-	for _, roles := range out {
-		slices.Sort(roles)
-	}
-	return out, nil
+// Changed forgets what this instance cached of a change of access the Store
+// committed (models.Store.OnAccessChange); other instances learn of it from
+// the revision it bumped.
+func (a *Enforcer) Changed(ch models.AccessChange) {
+	a.roles.forget(ch.UserID, ch.OrgID)
+	a.watcher.seen(ch.Revision)
 }
 
-// Orgs returns the orgs the user has a role in and the roles.
-func (a *Enforcer) Orgs(userID int64) (map[int64][]string, error) {
-	rules, err := a.e.GetFilteredGroupingPolicy(0, Subject(userID))
-	if err != nil {
-		return nil, err
-	}
-	out := map[int64][]string{}
-	for _, r := range rules {
-		id, ok := strings.CutPrefix(r[2], "o:")
-		if !ok {
-			continue
-		}
-		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-			out[n] = append(out[n], r[1])
-		}
-	}
-	for _, roles := range out {
-		slices.Sort(roles)
-	}
-	return out, nil
-}
-
-// RemoveOrg forgets every role in an org (the org is being deleted).
-func (a *Enforcer) RemoveOrg(_ context.Context, orgID int64) error {
-	a.changes.Lock()
-	defer a.changes.Unlock()
-	_, err := a.e.RemoveFilteredGroupingPolicy(2, Domain(orgID))
-	return err
-}
-
-func parseSubject(s string) (int64, bool) {
-	id, ok := strings.CutPrefix(s, "u:")
+func parseID(s, prefix string) (int64, bool) {
+	id, ok := strings.CutPrefix(s, prefix)
 	if !ok {
 		return 0, false
 	}

@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,83 +13,94 @@ import (
 	"github.com/orgsso/orgsso/models/testdb"
 )
 
-func newDB(t *testing.T) *models.DB {
-	t.Helper()
-	return testdb.Open(t, testdb.New(t))
+// world is a database with orgs A and B, their people, and an enforcer
+// wired to the store as the app wires it.
+type world struct {
+	store                                     *models.Store
+	az                                        *authz.Enforcer
+	orgA, orgB                                int64
+	adminA, userA, adminB, platform, stranger int64
 }
 
-func newEnforcer(t *testing.T, db *models.DB) *authz.Enforcer {
+func newWorld(t *testing.T) *world {
 	t.Helper()
-	az, err := authz.New(db.Write, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("authz.New: %v", err)
+	db := testdb.Open(t, testdb.New(t))
+	store := models.NewStore(db)
+	az, err := authz.New(store, slog.New(slog.DiscardHandler))
+	must(t, err)
+	t.Cleanup(az.Close)
+	store.OnAccessChange(az.Changed)
+	w := &world{store: store, az: az}
+	ctx := context.Background()
+	org := func(slug string) int64 {
+		o, err := store.CreateOrganization(ctx, slug, slug)
+		must(t, err)
+		return o.ID
 	}
-	return az
+	user := func(email string) int64 {
+		u, err := store.CreateUser(ctx, models.User{Email: email})
+		must(t, err)
+		return u.ID
+	}
+	w.orgA, w.orgB = org("a"), org("b")
+	w.adminA, w.userA, w.adminB = user("admin-a@x.test"), user("user-a@x.test"), user("admin-b@x.test")
+	w.platform, w.stranger = user("root@x.test"), user("stranger@x.test")
+	must(t, store.PutMember(ctx, w.orgA, w.adminA, []string{authz.RoleAdmin}))
+	must(t, store.PutMember(ctx, w.orgA, w.userA, []string{authz.RoleUser}))
+	must(t, store.PutMember(ctx, w.orgB, w.adminB, []string{authz.RoleAdmin}))
+	must(t, store.SetPlatformAdmin(ctx, w.platform, true))
+	return w
 }
-
-// Users and orgs of the tests; ids need no rows: the enforcer stores names.
-const (
-	orgA, orgB                                int64 = 1, 2
-	adminA, userA, adminB, platform, stranger int64 = 10, 11, 12, 13, 14
-)
 
 func TestCan(t *testing.T) {
 	t.Parallel()
-	db := newDB(t)
-	az := newEnforcer(t, db)
-	ctx := context.Background()
-	must(t, az.SetRoles(ctx, adminA, orgA, []string{authz.RoleAdmin}))
-	must(t, az.SetRoles(ctx, userA, orgA, []string{authz.RoleUser}))
-	must(t, az.SetRoles(ctx, adminB, orgB, []string{authz.RoleAdmin}))
-	must(t, az.SetPlatformAdmin(ctx, platform, true))
-
-	A, B, P := authz.Domain(orgA), authz.Domain(orgB), authz.Platform
+	w := newWorld(t)
+	A, B, P := authz.Domain(w.orgA), authz.Domain(w.orgB), authz.Platform
 	tests := []struct {
 		user          int64
 		dom, obj, act string
 		want          bool
 	}{
 		// An org admin manages its org, and nothing of another org or the platform.
-		{adminA, A, "org", "read", true},
-		{adminA, A, "members", "read", true},
-		{adminA, A, "members", "write", true},
-		{adminA, A, "connections", "write", true},
-		{adminA, A, "sso", "write", true},
-		{adminA, A, "audit", "read", true},
-		{adminA, A, "orgs", "write", false},
-		{adminA, A, "settings", "write", false},
-		{adminA, B, "org", "read", false},
-		{adminA, B, "members", "read", false},
-		{adminA, B, "members", "write", false},
-		{adminA, B, "audit", "read", false},
-		{adminA, P, "orgs", "read", false},
-		{adminA, P, "settings", "write", false},
-		{adminA, P, "members", "write", false},
+		{w.adminA, A, "org", "read", true},
+		{w.adminA, A, "members", "read", true},
+		{w.adminA, A, "members", "write", true},
+		{w.adminA, A, "connections", "write", true},
+		{w.adminA, A, "sso", "write", true},
+		{w.adminA, A, "audit", "read", true},
+		{w.adminA, A, "orgs", "write", false},
+		{w.adminA, A, "settings", "write", false},
+		{w.adminA, B, "org", "read", false},
+		{w.adminA, B, "members", "read", false},
+		{w.adminA, B, "members", "write", false},
+		{w.adminA, B, "audit", "read", false},
+		{w.adminA, P, "orgs", "read", false},
+		{w.adminA, P, "settings", "write", false},
+		{w.adminA, P, "members", "write", false},
 		// A user reads its org's start page, nothing more.
-		{userA, A, "org", "read", true},
-		{userA, A, "members", "read", false},
-		{userA, A, "members", "write", false},
-		{userA, A, "connections", "read", false},
-		{userA, A, "audit", "read", false},
-		{userA, B, "org", "read", false},
-		{userA, P, "orgs", "read", false},
+		{w.userA, A, "org", "read", true},
+		{w.userA, A, "members", "read", false},
+		{w.userA, A, "members", "write", false},
+		{w.userA, A, "connections", "read", false},
+		{w.userA, A, "audit", "read", false},
+		{w.userA, B, "org", "read", false},
+		{w.userA, P, "orgs", "read", false},
 		// The platform admin may do everything, everywhere.
-		{platform, A, "members", "write", true},
-		{platform, B, "audit", "read", true},
-		{platform, B, "connections", "write", true},
-		{platform, P, "orgs", "write", true},
-		{platform, P, "settings", "write", true},
-		{platform, authz.Domain(99), "org", "read", true},
-		// Someone with no role may do nothing.
-		{stranger, A, "org", "read", false},
-		{stranger, P, "orgs", "read", false},
+		{w.platform, A, "members", "write", true},
+		{w.platform, B, "audit", "read", true},
+		{w.platform, B, "connections", "write", true},
+		{w.platform, P, "orgs", "write", true},
+		{w.platform, P, "settings", "write", true},
+		{w.platform, authz.Domain(99), "org", "read", true},
+		// Someone with no membership may do nothing; nor may an unknown id.
+		{w.stranger, A, "org", "read", false},
+		{w.stranger, P, "orgs", "read", false},
+		{12345, A, "org", "read", false},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("u%d %s %s %s", tc.user, tc.dom, tc.obj, tc.act), func(t *testing.T) {
-			got, err := az.Can(tc.user, tc.dom, tc.obj, tc.act)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, err := w.az.Can(tc.user, tc.dom, tc.obj, tc.act)
+			must(t, err)
 			if got != tc.want {
 				t.Errorf("Can = %v, want %v", got, tc.want)
 			}
@@ -96,144 +108,96 @@ func TestCan(t *testing.T) {
 	}
 }
 
-func TestSetRolesReplaces(t *testing.T) {
+// TestStandingIsPerOrgAndSeenAtOnce: roles and status come from the
+// membership of that org only, and a change is enforced on the next check.
+func TestStandingIsPerOrgAndSeenAtOnce(t *testing.T) {
 	t.Parallel()
-	az := newEnforcer(t, newDB(t))
+	w := newWorld(t)
 	ctx := context.Background()
-	steps := []struct {
-		roles []string
-		want  []string
-	}{
-		{[]string{"user"}, []string{"user"}},
-		{[]string{"admin"}, []string{"admin"}},
-		{[]string{"user", "admin", "user"}, []string{"admin", "user"}},
-		{[]string{"user"}, []string{"user"}},
-		{nil, nil},
-	}
-	for i, st := range steps {
-		must(t, az.SetRoles(ctx, userA, orgA, st.roles))
-		got, err := az.Roles(userA, orgA)
+	A, B := authz.Domain(w.orgA), authz.Domain(w.orgB)
+	can := func(user int64, dom string) bool {
+		t.Helper()
+		ok, err := w.az.Can(user, dom, "members", "write")
 		must(t, err)
-		if !slices.Equal(got, st.want) {
-			t.Fatalf("step %d: SetRoles(%v) left %v, want %v", i, st.roles, got, st.want)
+		return ok
+	}
+	must(t, w.store.PutMember(ctx, w.orgB, w.userA, []string{authz.RoleAdmin}))
+	if !can(w.userA, B) || can(w.userA, A) {
+		t.Fatal("userA should be admin in B and user in A")
+	}
+	// Roles change at once.
+	must(t, w.store.SetMemberRoles(ctx, w.orgA, w.userA, []string{authz.RoleAdmin, authz.RoleUser}))
+	if got, _ := w.az.Roles(w.userA, w.orgA); !slices.Equal(got, []string{"admin", "user"}) {
+		t.Fatalf("roles in A = %v", got)
+	}
+	// Pending and disabled memberships grant nothing, in that org only.
+	for _, st := range []models.MemberStatus{models.StatusPending, models.StatusDisabled} {
+		must(t, w.store.SetMemberStatus(ctx, w.orgA, w.userA, st))
+		if can(w.userA, A) {
+			t.Errorf("a %s membership in A still grants admin", st)
+		}
+		if ok, _ := w.az.Can(w.userA, A, "org", "read"); ok {
+			t.Errorf("a %s membership in A still opens A", st)
+		}
+		if !can(w.userA, B) {
+			t.Errorf("a %s membership in A changed B", st)
 		}
 	}
-	must(t, az.SetRoles(ctx, userA, orgB, []string{"admin"}))
-	must(t, az.SetRoles(ctx, userA, orgA, []string{"user"}))
-	if err := az.SetRoles(ctx, userA, orgA, []string{"platform_admin"}); err == nil {
-		t.Error("SetRoles accepted platform_admin as an org role")
+	must(t, w.store.SetMemberStatus(ctx, w.orgA, w.userA, models.StatusActive))
+	if !can(w.userA, A) {
+		t.Error("re-activated membership grants nothing")
 	}
-	if got, _ := az.Roles(userA, orgA); !slices.Equal(got, []string{"user"}) {
-		t.Errorf("a refused SetRoles changed the roles: %v", got)
+	must(t, w.store.RemoveMember(ctx, w.orgA, w.userA))
+	if ok, _ := w.az.Can(w.userA, A, "org", "read"); ok {
+		t.Error("a removed member still opens A")
 	}
-	if got, _ := az.Roles(userA, orgB); !slices.Equal(got, []string{"admin"}) {
-		t.Errorf("SetRoles in org A changed org B: %v", got)
+	// A platform-wide disable shuts everything, the platform admin too.
+	must(t, w.store.SetUserDisabled(ctx, w.userA, true))
+	if can(w.userA, B) {
+		t.Error("a disabled account keeps its org roles")
 	}
-	if az.IsPlatformAdmin(userA) {
-		t.Error("an org role made a platform admin")
+	must(t, w.store.SetUserDisabled(ctx, w.platform, true))
+	if w.az.IsPlatformAdmin(w.platform) || can(w.platform, A) {
+		t.Error("a disabled platform admin keeps the platform role")
 	}
-}
-
-func TestMembersAndOrgs(t *testing.T) {
-	t.Parallel()
-	az := newEnforcer(t, newDB(t))
-	ctx := context.Background()
-	must(t, az.SetRoles(ctx, adminA, orgA, []string{"admin"}))
-	must(t, az.SetRoles(ctx, userA, orgA, []string{"user", "admin"}))
-	must(t, az.SetRoles(ctx, userA, orgB, []string{"user"}))
-	must(t, az.SetRoles(ctx, adminB, orgB, []string{"admin"}))
-	must(t, az.SetPlatformAdmin(ctx, platform, true))
-
-	members, err := az.Members(orgA)
-	must(t, err)
-	if want := map[int64][]string{adminA: {"admin"}, userA: {"admin", "user"}}; fmt.Sprint(members) != fmt.Sprint(want) {
-		t.Errorf("Members(A) = %v, want %v", members, want)
-	}
-	orgs, err := az.Orgs(userA)
-	must(t, err)
-	if want := map[int64][]string{orgA: {"admin", "user"}, orgB: {"user"}}; fmt.Sprint(orgs) != fmt.Sprint(want) {
-		t.Errorf("Orgs(userA) = %v, want %v", orgs, want)
-	}
-	// The platform role is not an org membership.
-	if orgs, _ := az.Orgs(platform); len(orgs) != 0 {
-		t.Errorf("Orgs(platform admin) = %v, want none", orgs)
-	}
-	admins, err := az.PlatformAdmins()
-	must(t, err)
-	if !slices.Equal(admins, []int64{platform}) {
-		t.Errorf("PlatformAdmins = %v", admins)
-	}
-
-	must(t, az.RemoveOrg(ctx, orgA))
-	if m, _ := az.Members(orgA); len(m) != 0 {
-		t.Errorf("after RemoveOrg, Members(A) = %v", m)
-	}
-	if m, _ := az.Members(orgB); len(m) != 2 {
-		t.Errorf("RemoveOrg(A) touched B: %v", m)
-	}
-
-	must(t, az.SetPlatformAdmin(ctx, platform, false))
-	if az.IsPlatformAdmin(platform) {
+	must(t, w.store.SetUserDisabled(ctx, w.platform, false))
+	must(t, w.store.SetPlatformAdmin(ctx, w.platform, false))
+	if w.az.IsPlatformAdmin(w.platform) {
 		t.Error("the platform role was not revoked")
 	}
 }
 
-// TestDefaultPolicySync: building the enforcer twice on one database gives
-// the same rules, without duplicates; rules that drifted from policy.csv
-// are put back; role assignments are kept.
-func TestDefaultPolicySync(t *testing.T) {
+// TestCasbinHoldsNoAssignments: the policy is the embedded one, and no
+// role assignment lives in casbin (there is no table for it).
+func TestCasbinHoldsNoAssignments(t *testing.T) {
 	t.Parallel()
-	db := newDB(t)
-	ctx := context.Background()
-	az := newEnforcer(t, db)
-	must(t, az.SetRoles(ctx, adminA, orgA, []string{"admin"}))
-	must(t, az.SetPlatformAdmin(ctx, platform, true))
-	first := rules(t, db)
-	if !slices.Contains(first, "p,admin,*,members,write") || !slices.Contains(first, "p,platform_admin,*,*,*") {
-		t.Fatalf("default policy missing: %v", first)
-	}
-
-	newEnforcer(t, db)
-	if second := rules(t, db); !slices.Equal(first, second) {
-		t.Fatalf("second New changed the rules:\n%v\n%v", first, second)
-	}
-
-	// Drift: a rule that is not in policy.csv, and a default one deleted.
-	must(t, db.Write.Exec(`INSERT INTO casbin_rule (ptype, v0, v1, v2, v3) VALUES ('p', 'user', '*', 'members', 'write')`).Error)
-	must(t, db.Write.Exec(`DELETE FROM casbin_rule WHERE ptype = 'p' AND v0 = 'user' AND v2 = 'org'`).Error)
-	az3 := newEnforcer(t, db)
-	if third := rules(t, db); !slices.Equal(first, third) {
-		t.Errorf("New did not restore the default policy:\n%v\nwant\n%v", third, first)
-	}
-	if ok, _ := az3.Can(userA, authz.Domain(orgA), "members", "write"); ok {
-		t.Error("a drifted rule is still enforced")
-	}
-	if got, _ := az3.Roles(adminA, orgA); !slices.Equal(got, []string{"admin"}) {
-		t.Errorf("role assignments lost: %v", got)
-	}
-	if !az3.IsPlatformAdmin(platform) {
-		t.Error("platform admin lost")
+	w := newWorld(t)
+	var n int64
+	err := w.store.DB().Write.Raw("SELECT COUNT(*) FROM casbin_rule").Scan(&n).Error
+	if err == nil {
+		t.Fatalf("casbin_rule still exists (%d rows)", n)
 	}
 }
 
-// TestReload: one instance sees another's role changes after Reload.
-func TestReload(t *testing.T) {
-	t.Parallel()
-	db := newDB(t)
-	one, two := newEnforcer(t, db), newEnforcer(t, db)
-	must(t, one.SetRoles(context.Background(), userA, orgA, []string{"user"}))
-	must(t, two.Reload())
-	if got, _ := two.Roles(userA, orgA); !slices.Equal(got, []string{"user"}) {
-		t.Errorf("after Reload: %v", got)
-	}
-}
+// failingAccess is a database that cannot be read.
+type failingAccess struct{}
 
-func rules(t *testing.T, db *models.DB) []string {
-	t.Helper()
-	var out []string
-	err := db.Write.Raw(`SELECT ptype || ',' || v0 || ',' || v1 || ',' || v2 || ',' || v3 FROM casbin_rule ORDER BY 1`).Scan(&out).Error
+var errDown = errors.New("database down")
+
+func (failingAccess) OrgAccess(context.Context, int64, int64) (models.Access, error) {
+	return models.Access{}, errDown
+}
+func (failingAccess) AuthzRevision(context.Context) (int64, error) { return 0, nil }
+
+// TestCanFailsOnReadErrors: a database error is an error, not "no role".
+func TestCanFailsOnReadErrors(t *testing.T) {
+	t.Parallel()
+	az, err := authz.New(failingAccess{}, slog.New(slog.DiscardHandler))
 	must(t, err)
-	return out
+	t.Cleanup(az.Close)
+	if _, err := az.Can(1, authz.Domain(1), "org", "read"); !errors.Is(err, errDown) {
+		t.Errorf("Can err = %v, want the database error", err)
+	}
 }
 
 func must(t *testing.T, err error) {

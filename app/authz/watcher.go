@@ -5,29 +5,27 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"gorm.io/gorm"
 )
 
-// revisionWatcher is a casbin persist.Watcher that needs nothing but the
-// database: after a change, Update bumps a revision counter; every instance
-// polls the counter and reloads the policy when another instance moved it.
-// It works the same on SQLite and PostgreSQL, with no Redis or LISTEN.
+// revisionWatcher polls the revision that every change of access bumps (in
+// the same transaction as the change), and clears the role cache when
+// another instance moved it. It needs nothing but the database and works
+// the same on SQLite and PostgreSQL.
 type revisionWatcher struct {
-	db       *gorm.DB
+	access   AccessReader
 	interval time.Duration
 	log      *slog.Logger
+	changed  func()
 
-	mu       sync.Mutex
-	last     int64
-	callback func(string)
-	stop     chan struct{}
-	done     chan struct{}
+	mu   sync.Mutex
+	last int64
+	stop chan struct{}
+	done chan struct{}
 }
 
-func newRevisionWatcher(db *gorm.DB, interval time.Duration, log *slog.Logger) (*revisionWatcher, error) {
-	w := &revisionWatcher{db: db, interval: interval, log: log, stop: make(chan struct{}), done: make(chan struct{})}
-	rev, err := w.revision(context.Background())
+func newRevisionWatcher(access AccessReader, interval time.Duration, log *slog.Logger, changed func()) (*revisionWatcher, error) {
+	w := &revisionWatcher{access: access, interval: interval, log: log, changed: changed, stop: make(chan struct{}), done: make(chan struct{})}
+	rev, err := access.AuthzRevision(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -36,35 +34,16 @@ func newRevisionWatcher(db *gorm.DB, interval time.Duration, log *slog.Logger) (
 	return w, nil
 }
 
-func (w *revisionWatcher) revision(ctx context.Context) (int64, error) {
-	var rev int64
-	err := w.db.WithContext(ctx).Raw("SELECT revision FROM authz_revision WHERE id = 1").Scan(&rev).Error
-	return rev, err
-}
-
-// SetUpdateCallback sets what runs when another instance changed the policy.
-func (w *revisionWatcher) SetUpdateCallback(cb func(string)) error {
+// seen notes a revision this instance made itself: its change is already
+// forgotten locally and needs no clearing. If someone else's change landed
+// in between (rev jumped by more than one), last stays behind so the poll
+// clears.
+func (w *revisionWatcher) seen(rev int64) {
 	w.mu.Lock()
-	w.callback = cb
-	w.mu.Unlock()
-	return nil
-}
-
-// Update tells the other instances that this one changed the policy.
-func (w *revisionWatcher) Update() error {
-	var rev int64
-	err := w.db.Raw("UPDATE authz_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision").Scan(&rev).Error
-	if err != nil {
-		return err
-	}
-	w.mu.Lock()
-	// Our own change needs no reload; if someone else's landed in between
-	// (rev jumped by more than one), leave last behind so the poll reloads.
 	if rev == w.last+1 {
 		w.last = rev
 	}
 	w.mu.Unlock()
-	return nil
 }
 
 // Close stops polling.
@@ -87,20 +66,19 @@ func (w *revisionWatcher) poll() {
 			return
 		case <-t.C:
 		}
-		rev, err := w.revision(context.Background())
+		rev, err := w.access.AuthzRevision(context.Background())
 		if err != nil {
-			w.log.Warn("authz: read policy revision", "err", err)
+			w.log.Warn("authz: read access revision", "err", err)
 			continue
 		}
 		w.mu.Lock()
-		changed := rev > w.last // never backwards: Update may have moved last meanwhile
+		changed := rev > w.last // never backwards: seen may have moved last meanwhile
 		if changed {
 			w.last = rev
 		}
-		cb := w.callback
 		w.mu.Unlock()
-		if changed && cb != nil {
-			cb("")
+		if changed {
+			w.changed()
 		}
 	}
 }

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -107,5 +108,22 @@ func GrantedRoles(grants []RoleGrant) []string {
 			delete(has, g.Role)
 		}
 	}
+	return out
+}
+
+// ManagedRoles returns the roles a connection's mappings can grant: those
+// of its group mappings and its default role. Role sync removes only these;
+// a role an admin or an invite granted that no mapping can grant stays.
+func ManagedRoles(mappings []GroupMapping, defaultRole string) []string {
+	var out []string
+	for _, m := range mappings {
+		if !slices.Contains(out, m.Role) {
+			out = append(out, m.Role)
+		}
+	}
+	if defaultRole != "" && defaultRole != "none" && !slices.Contains(out, defaultRole) {
+		out = append(out, defaultRole)
+	}
+	slices.Sort(out)
 	return out
 }

@@ -57,19 +57,20 @@ func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env 
 	t.Helper()
 	ctx := context.Background()
 	db := testdb.Open(t, testdb.New(t))
-	az, err := authz.New(db.Write, slog.New(slog.DiscardHandler))
+	store := models.NewStore(db)
+	az, err := authz.New(store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(az.Close)
+	store.OnAccessChange(az.Changed)
 	sealer, err := secrets.New(make([]byte, secrets.KeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := models.NewStore(db)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := signin.New(signin.Options{BaseURL: baseURL, HTTPClient: outbound.New(outbound.Options{AllowPrivate: true})}, store, az, sealer, log)
+	svc := signin.New(signin.Options{BaseURL: baseURL, HTTPClient: outbound.New(outbound.Options{AllowPrivate: true})}, store, sealer, log)
 	org, err := store.CreateOrganization(ctx, "acme", "Acme Corp")
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := az.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+	if err := store.PutMember(ctx, org.ID, admin.ID, []string{authz.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	srv := idp.NewOIDC(t, idpOpts...)
@@ -163,7 +164,7 @@ func (e *env) begin(subject string, isTest bool) (callback, binding string, err 
 
 func (e *env) finish(callback, binding string) (signin.Result, error) {
 	r := httptest.NewRequest("GET", callback, nil)
-	return e.svc.Finish(context.Background(), e.org, r, binding)
+	return e.svc.Finish(context.Background(), e.org, r, binding, 0)
 }
 
 func (e *env) login(subject string) (signin.Result, error) {

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/app/secrets"
@@ -37,7 +36,6 @@ type Options struct {
 type Service struct {
 	opts   Options
 	store  *models.Store
-	authz  *authz.Enforcer
 	sealer *secrets.Sealer
 	cache  *connector.Cache
 	log    *slog.Logger
@@ -48,7 +46,7 @@ type Service struct {
 }
 
 // New returns a Service.
-func New(opts Options, store *models.Store, az *authz.Enforcer, sealer *secrets.Sealer, log *slog.Logger) *Service {
+func New(opts Options, store *models.Store, sealer *secrets.Sealer, log *slog.Logger) *Service {
 	if opts.StateTTL == 0 {
 		opts.StateTTL = 10 * time.Minute
 	}
@@ -58,7 +56,7 @@ func New(opts Options, store *models.Store, az *authz.Enforcer, sealer *secrets.
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
 	}
-	s := &Service{opts: opts, store: store, authz: az, sealer: sealer, log: log}
+	s := &Service{opts: opts, store: store, sealer: sealer, log: log}
 	s.cache = connector.NewCache(s.open)
 	return s
 }
@@ -174,7 +172,8 @@ type BeginRequest struct {
 	Connection models.Connection
 	ReturnTo   string // a local path, checked by the caller
 	IsTest     bool   // an admin's test of the connection
-	UserID     *int64 // who runs the test
+	IsLink     bool   // a signed-in person links this sign-in to their account
+	UserID     *int64 // who runs the test, or links
 	ClientKey  string // the client's address, for the in-flight cap
 	Forwarded  map[string]string
 }
@@ -204,7 +203,7 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, bin
 	st := models.LoginState{
 		StateHash: stateHash, OrgID: req.Org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
 		Pending: s.sealer.Seal(string(pending), "login:"+stateHash), BindingHash: secrets.Hash(binding),
-		ReturnTo: req.ReturnTo, IsTest: req.IsTest, UserID: req.UserID, ClientKey: req.ClientKey,
+		ReturnTo: req.ReturnTo, IsTest: req.IsTest, IsLink: req.IsLink, UserID: req.UserID, ClientKey: req.ClientKey,
 		ExpiresAt: now.Add(s.opts.StateTTL),
 	}
 	if err := s.store.SaveLoginState(ctx, st, s.opts.MaxPendingPerClient); err != nil {
@@ -258,8 +257,10 @@ type Result struct {
 }
 
 // Finish completes the login whose state the IdP sent back to the org's
-// callback. binding is the value of the browser's binding cookie.
-func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.Request, binding string) (Result, error) {
+// callback. binding is the value of the browser's binding cookie; viewer is
+// the id of the signed-in person (0 for none), who must be the one who
+// started a link.
+func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.Request, binding string, viewer int64) (Result, error) {
 	state := r.FormValue("state")
 	if state == "" {
 		return Result{}, problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
@@ -300,6 +301,11 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 	}
 	if ferr != nil {
 		return res, s.idpProblem(org, ferr)
+	}
+	if st.IsLink {
+		if err := s.link(ctx, org, conn, st, ident, viewer); err != nil {
+			return res, err
+		}
 	}
 	return s.complete(ctx, org, conn, c, st.ReturnTo, ident, false)
 }

@@ -27,11 +27,14 @@ func problemCode(t *testing.T, err error) string {
 }
 
 func (e *env) roles(u models.User) []string {
-	r, err := e.az.Roles(u.ID, e.org.ID)
+	m, err := e.store.Membership(context.Background(), e.org.ID, u.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return []string{}
+	}
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return r
+	return m.RoleList()
 }
 
 func TestMemberLoginCreatesAccountWithMappedRole(t *testing.T) {
@@ -125,10 +128,13 @@ func TestActivationLeavesNewAccountsPending(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	u, err := e.store.UserByEmail(context.Background(), "bob@acme.test")
-	if err != nil || u.Status != models.StatusPending {
-		t.Fatalf("user = %+v, %v", u, err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := e.store.SetUserStatus(context.Background(), u.ID, models.StatusActive); err != nil {
+	if m, err := e.store.Membership(context.Background(), e.org.ID, u.ID); err != nil || m.Status != models.StatusPending {
+		t.Fatalf("membership = %+v, %v; want pending", m, err)
+	}
+	if err := e.store.SetMemberStatus(context.Background(), e.org.ID, u.ID, models.StatusActive); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.login("bob"); err != nil {
@@ -253,26 +259,35 @@ func TestFailedTestExplainsTheAudienceInWords(t *testing.T) {
 	}
 }
 
-func TestExistingAccountLinksOnlyWhenBothSidesVouch(t *testing.T) {
+func TestExistingAccountLinksOnlyWhenTheOrgVouches(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
-		name          string
-		link          bool
-		localVerified bool
-		wantErr       string
+		name           string
+		link           bool
+		domainVerified bool
+		wantErr        string
 	}{
 		{"linking off", false, true, "account_exists"},
-		{"local email unverified", true, false, "account_exists"},
-		{"both verified and linking on", true, true, ""},
+		{"domain not verified by the org", true, false, "account_exists"},
+		{"domain verified and linking on", true, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prov := jitProv
 			prov.LinkByVerifiedEmail = tc.link
 			e := newEnv(t, prov)
 			e.enable()
-			local, err := e.store.CreateUser(ctx, models.User{Email: "bob@acme.test", EmailVerified: tc.localVerified})
+			local, err := e.store.CreateUser(ctx, models.User{Email: "bob@acme.test", EmailVerified: true})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.domainVerified {
+				d, err := e.store.AddDomain(ctx, e.org.ID, "acme.test", "challenge")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := e.store.MarkDomainVerified(ctx, e.org.ID, d.ID); err != nil {
+					t.Fatal(err)
+				}
 			}
 			res, err := e.login("bob")
 			if tc.wantErr != "" {

@@ -36,6 +36,9 @@ type matrixRoute struct {
 	// lenient: a permitted POST must get past authorization but need not
 	// change anything with this form (its own tests cover what it does).
 	lenient bool
+	// shows: a permitted POST answers 200 with a page (it shows something
+	// once, such as an invite link) rather than 303.
+	shows bool
 }
 
 // matrixRoutes lists every route of routes.go. TestAuthzMatrixCoversEveryRoute
@@ -51,6 +54,10 @@ var matrixRoutes = []matrixRoute{
 	{method: "POST", path: "/logout", kind: kindPublic},
 	{method: "GET", path: "/register", kind: kindPublic},
 	{method: "POST", path: "/register", kind: kindPublic},
+	// The invite pages check the invite's token and the signed-in email;
+	// their own tests cover them (invite_accept_test.go).
+	{method: "GET", path: "/invite/:token", kind: kindPublic},
+	{method: "POST", path: "/invite/:token/accept", kind: kindPublic},
 
 	{method: "GET", path: "/o/:org/login", kind: kindOrgPublic},
 	{method: "GET", path: "/o/:org/sso/:conn/start", kind: kindOrgPublic},
@@ -59,6 +66,7 @@ var matrixRoutes = []matrixRoute{
 	{method: "POST", path: "/o/:org/consent", kind: kindOrgPublic},
 
 	{method: "GET", path: "/", kind: kindLoggedIn},
+	{method: "GET", path: "/account", kind: kindLoggedIn},
 	{method: "GET", path: "/account/password", kind: kindLoggedIn},
 	{method: "POST", path: "/account/password", kind: kindLoggedIn},
 	{method: "GET", path: "/api/v1/me", kind: kindLoggedIn},
@@ -81,14 +89,26 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", path: "/o/:org", kind: kindOrgMember},
 	{method: "GET", path: "/o/:org/members", kind: kindOrgAdmin},
 	{method: "GET", path: "/o/:org/audit", kind: kindOrgAdmin},
-	{method: "POST", path: "/o/:org/members", kind: kindOrgAdmin, form: func(*matrixFixture, models.Organization) url.Values {
+	{method: "POST", path: "/o/:org/members", kind: kindOrgAdmin, shows: true, form: func(*matrixFixture, models.Organization) url.Values {
 		return url.Values{"email": {"free@example.com"}, "role": {"admin"}}
 	}},
+	{method: "POST", path: "/o/:org/invites/:invite/revoke", kind: kindOrgAdmin},
 	{method: "POST", path: "/o/:org/members/:user/role", kind: kindOrgAdmin, form: func(*matrixFixture, models.Organization) url.Values {
 		return url.Values{"role": {"admin"}}
 	}},
 	{method: "POST", path: "/o/:org/members/:user/remove", kind: kindOrgAdmin},
 	{method: "POST", path: "/o/:org/members/:user/activate", kind: kindOrgAdmin},
+	{method: "POST", path: "/o/:org/members/:user/disable", kind: kindOrgAdmin},
+	// The {user} is pending, not disabled: enabling lets the request through and changes nothing.
+	{method: "POST", path: "/o/:org/members/:user/enable", kind: kindOrgAdmin, lenient: true},
+
+	{method: "GET", path: "/o/:org/settings/domains", kind: kindOrgAdmin},
+	{method: "POST", path: "/o/:org/settings/domains", kind: kindOrgAdmin, form: func(*matrixFixture, models.Organization) url.Values {
+		return url.Values{"domain": {"matrix.example"}}
+	}},
+	// Verifying needs a published TXT record (domains_test.go); here, who gets through.
+	{method: "POST", path: "/o/:org/settings/domains/:domain/verify", kind: kindOrgAdmin, lenient: true},
+	{method: "POST", path: "/o/:org/settings/domains/:domain/remove", kind: kindOrgAdmin},
 
 	// SSO settings: their behaviour is tested in sso_settings_test.go; here,
 	// who gets through. A permitted POST need not succeed with this form.
@@ -156,8 +176,10 @@ type matrixFixture struct {
 	adminB             models.User
 	pendingA, pendingB models.User // pending members, the {user} of member routes
 	outsider, platform models.User
-	connA, connB       models.Connection // a connection of each org, the {conn}
-	runA, runB         models.TestRun    // a test run of each, the {test}
+	connA, connB       models.Connection       // a connection of each org, the {conn}
+	runA, runB         models.TestRun          // a test run of each, the {test}
+	invites            []models.Invite         // a pending invite of a and of b, the {invite}
+	domains            []models.VerifiedDomain // a domain of a and of b, the {domain}
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -168,19 +190,31 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.adminA = e.user("admin-a@example.com")
 	f.userA = e.user("user-a@example.com")
 	f.adminB = e.user("admin-b@example.com")
-	f.pendingA = e.user("pending-a@example.com", pending)
-	f.pendingB = e.user("pending-b@example.com", pending)
+	f.pendingA = e.user("pending-a@example.com")
+	f.pendingB = e.user("pending-b@example.com")
 	f.outsider = e.user("outsider@example.com")
 	f.platform = e.user("root@example.com")
 	e.user("free@example.com")
 	e.grant(f.adminA, f.a, "admin")
 	e.grant(f.userA, f.a, "user")
-	e.grant(f.pendingA, f.a, "user")
+	e.grantPending(f.pendingA, f.a, "user")
 	e.grant(f.adminB, f.b, "admin")
-	e.grant(f.pendingB, f.b, "user")
+	e.grantPending(f.pendingB, f.b, "user")
 	e.platformAdmin(f.platform)
 	f.connA, f.runA = seedConnection(t, e, f.a, f.adminA)
 	f.connB, f.runB = seedConnection(t, e, f.b, f.adminB)
+	for _, o := range []models.Organization{f.a, f.b} {
+		inv, err := e.store.CreateInvite(t.Context(), o.ID, models.Invite{Email: "invited@example.com", Role: "user", TokenHash: o.Slug + "-token"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.store.AddDomain(t.Context(), o.ID, o.Slug+".example", "challenge")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.invites = append(f.invites, inv)
+		f.domains = append(f.domains, d)
+	}
 	return f
 }
 
@@ -217,8 +251,13 @@ func (f *matrixFixture) url(path string, o models.Organization) string {
 	if o.ID == f.b.ID {
 		member, run = f.pendingB, f.runB
 	}
+	inv, dom := f.invites[0], f.domains[0]
+	if o.ID == f.b.ID {
+		inv, dom = f.invites[1], f.domains[1]
+	}
 	r := strings.NewReplacer(":org", o.Slug, ":user", strconv.FormatInt(member.ID, 10),
-		":conn", f.conn(o).PublicID, ":test", strconv.FormatInt(run.ID, 10))
+		":conn", f.conn(o).PublicID, ":test", strconv.FormatInt(run.ID, 10),
+		":invite", strconv.FormatInt(inv.ID, 10), ":domain", strconv.FormatInt(dom.ID, 10), ":token", "not-a-token")
 	return r.Replace(path)
 }
 
@@ -408,8 +447,12 @@ func testPermittedPost(t *testing.T, r matrixRoute, o models.Organization, a act
 		}
 		return
 	}
-	if p.status != http.StatusSeeOther {
-		t.Fatalf("status %d (Location %q), want 303", p.status, p.location())
+	want := http.StatusSeeOther
+	if r.shows {
+		want = http.StatusOK
+	}
+	if p.status != want {
+		t.Fatalf("status %d (Location %q), want %d", p.status, p.location(), want)
 	}
 	if after := f.e.snapshot(); fmt.Sprint(before) == fmt.Sprint(after) {
 		t.Errorf("a permitted %s %s changed nothing", r.method, r.path)

@@ -12,15 +12,15 @@ import (
 // showDashboard lists the orgs the viewer belongs to.
 func (h *Handlers) showDashboard(c echo.Context) error {
 	u := currentUser(c)
-	orgs, roles, err := h.orgsOf(c, u.ID)
+	open, waiting, err := h.orgsOf(c, u.ID, true)
 	if err != nil {
 		return err
 	}
-	rows := make([]pages.OrgRole, 0, len(orgs))
-	for _, o := range orgs {
-		rows = append(rows, pages.OrgRole{Org: o, Roles: roles[o.ID]})
+	rows := make([]pages.OrgRole, 0, len(open))
+	for _, m := range open {
+		rows = append(rows, pages.OrgRole{Org: m.Org, Roles: m.Membership.RoleList()})
 	}
-	return render(c, http.StatusOK, pages.Dashboard(pages.DashboardProps{Layout: h.layoutProps(c, "Your organizations"), Orgs: rows}))
+	return render(c, http.StatusOK, pages.Dashboard(pages.DashboardProps{Layout: h.layoutProps(c, "Your organizations"), Orgs: rows, Waiting: waiting}))
 }
 
 // showOrgHome is an org's start page for its members.
@@ -33,16 +33,24 @@ func (h *Handlers) showOrgHome(c echo.Context) error {
 	return render(c, http.StatusOK, pages.OrgHome(pages.OrgHomeProps{Layout: h.layoutProps(c, org.Name), Org: *org, Roles: roles}))
 }
 
-// orgsOf returns the orgs the user has a role in, by name, and the roles.
-func (h *Handlers) orgsOf(c echo.Context, userID int64) ([]models.Organization, map[int64][]string, error) {
-	roles, err := h.authz.Orgs(userID)
-	if err != nil || len(roles) == 0 {
-		return nil, roles, err
+// orgsOf returns the user's memberships by org name: open, those that let
+// them in now (active, with a role), and waiting, the others. inScope
+// limits them to the org the current session opens, if it opens one.
+func (h *Handlers) orgsOf(c echo.Context, userID int64, inScope bool) (open, waiting []models.UserMembership, err error) {
+	ms, err := h.store.UserMemberships(c.Request().Context(), userID)
+	if err != nil {
+		return nil, nil, err
 	}
-	ids := make([]int64, 0, len(roles))
-	for id := range roles {
-		ids = append(ids, id)
+	scope := sessionOrg(c)
+	for _, m := range ms {
+		if inScope && scope != 0 && m.Org.ID != scope {
+			continue
+		}
+		if m.Membership.Grants() && len(m.Membership.RoleList()) > 0 {
+			open = append(open, m)
+		} else {
+			waiting = append(waiting, m)
+		}
 	}
-	orgs, err := h.store.OrganizationsByID(c.Request().Context(), ids)
-	return orgs, roles, err
+	return open, waiting, nil
 }

@@ -4,22 +4,31 @@
 // and the one templ render helper, and one file per resource and action with
 // its test beside it.
 //
+// A session that came through an org's connection opens that org only
+// (RequirePermission): an org's IdP vouches for a person in that org and
+// nowhere else, and never for the platform admin role.
+//
 // Route map (see routes.go for the permission on each):
 //
 //	GET  /healthz /readyz                      liveness, readiness
-//	GET  /login  POST /login  POST /logout     password login, logout
-//	GET  /register  POST /register             local sign-up (when the platform allows it)
-//	GET  /account/password  POST …             change password (forced after a one-time password)
+//	GET  /login  POST /login  POST /logout     password login, "sign in with SSO" by email domain, logout
+//	GET  /register  POST /register             local sign-up (when the platform allows it, or with ?invite=)
+//	GET  /invite/{token}  POST …/accept        an invite: accept by password or through the org's SSO
+//	GET  /account                              the viewer's orgs and linked sign-ins
+//	GET  /account/password  POST …             change password (forced after a one-time admin password)
 //	GET  /                                     the viewer's organizations
 //	GET  /admin/orgs  POST /admin/orgs         platform admin: organizations
 //	POST /admin/orgs/{org}/rename|delete
 //	GET  /admin/settings  POST …               platform settings (allow local sign-up)
 //	GET  /o/{org}                              org start page (members)
-//	GET  /o/{org}/members  POST …              members and roles (org admins)
-//	POST /o/{org}/members/{id}/role|remove|activate
+//	GET  /o/{org}/members  POST …              members (paginated, by email), invites (org admins)
+//	POST /o/{org}/members/{id}/role|remove|activate|disable|enable
+//	POST /o/{org}/invites/{id}/revoke
+//	GET  /o/{org}/settings/domains  POST …     verified email domains (DNS TXT challenge)
+//	POST /o/{org}/settings/domains/{id}/verify|remove
 //	GET  /o/{org}/audit                        audit log (org admins)
 //	GET  /o/{org}/login                        the org's SSO buttons (everyone)
-//	GET  /o/{org}/sso/{conn}/start             begin a login; ?test=1 begins an admin's test
+//	GET  /o/{org}/sso/{conn}/start             begin a login; ?test=1 an admin's test; ?link=1 the link step
 //	GET|POST /o/{org}/oidc/callback            the org's OIDC redirect URI
 //	POST /o/{org}/consent                      answer to the first-login consent page
 //	GET  /o/{org}/settings/sso                 connections table, redirect URIs, Enable SSO gate

@@ -44,8 +44,12 @@ func (h *Handlers) showLogin(c echo.Context) error {
 }
 
 // login checks an email and password, rate limited per address and per
-// email, and starts a fresh session.
+// email, and starts a fresh session; the single sign-on form's email step
+// (step=email) goes to loginByEmail.
 func (h *Handlers) login(c echo.Context) error {
+	if c.FormValue("step") == "email" {
+		return h.loginByEmail(c)
+	}
 	ctx := c.Request().Context()
 	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
 	pw := c.FormValue("password")
@@ -87,12 +91,8 @@ func (h *Handlers) login(c echo.Context) error {
 		}
 		return h.loginFailed(c, email, returnTo)
 	}
-	if user.Status != models.StatusActive {
-		msg := "This account is disabled. Ask an administrator."
-		if user.Status == models.StatusPending {
-			msg = "This account is waiting for an administrator to activate it."
-		}
-		return render(c, http.StatusForbidden, pages.Login(h.loginProps(c, email, returnTo, msg)))
+	if user.Disabled {
+		return render(c, http.StatusForbidden, pages.Login(h.loginProps(c, email, returnTo, "This account is disabled. Ask an administrator.")))
 	}
 	if denied, err := h.passwordLoginDenied(c, user); err != nil || denied {
 		if err != nil {
@@ -125,12 +125,12 @@ func (h *Handlers) passwordLoginDenied(c echo.Context, user models.User) (bool, 
 	if h.authz.IsPlatformAdmin(user.ID) {
 		return false, nil
 	}
-	orgs, orgRoles, err := h.orgsOf(c, user.ID)
-	if err != nil || len(orgs) == 0 {
+	open, _, err := h.orgsOf(c, user.ID, false)
+	if err != nil || len(open) == 0 {
 		return false, err
 	}
-	for _, o := range orgs {
-		if !o.SSOEnforced || slices.Contains(orgRoles[o.ID], authz.RoleAdmin) {
+	for _, m := range open {
+		if !m.Org.SSOEnforced || slices.Contains(m.Membership.RoleList(), authz.RoleAdmin) {
 			return false, nil
 		}
 	}

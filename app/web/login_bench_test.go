@@ -55,7 +55,7 @@ func newBenchApp(b testing.TB) *benchApp {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := srv.Authz.SetRoles(ctx, admin.ID, org.ID, []string{authz.RoleAdmin}); err != nil {
+	if err := srv.Store.PutMember(ctx, org.ID, admin.ID, []string{authz.RoleAdmin}); err != nil {
 		b.Fatal(err)
 	}
 	conn := apptest.AddConnection(b, srv.App, org, ip, "Okta", models.Provisioning{JIT: true, SyncRoles: true, GroupMappings: "IT->admin;DATA_SCIENCE->user"})

@@ -24,8 +24,7 @@ func TestLogin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.user("ann@example.com")
-	e.user("pat@example.com", pending)
-	e.user("dis@example.com", func(u *models.User) { u.Status = models.StatusDisabled })
+	e.user("dis@example.com", disabled)
 	e.user("sso@example.com", func(u *models.User) { u.PasswordHash = nil })
 
 	tests := []struct {
@@ -39,8 +38,7 @@ func TestLogin(t *testing.T) {
 		{name: "wrong password", email: "ann@example.com", password: "not the password", wantStatus: http.StatusUnauthorized, wantError: msgLoginFailed},
 		{name: "unknown email", email: "nobody@example.com", password: testPassword, wantStatus: http.StatusUnauthorized, wantError: msgLoginFailed},
 		{name: "account without password", email: "sso@example.com", password: testPassword, wantStatus: http.StatusUnauthorized, wantError: msgLoginFailed},
-		{name: "pending account", email: "pat@example.com", password: testPassword, wantStatus: http.StatusForbidden, wantError: msgPending},
-		{name: "pending account, wrong password says nothing about the status", email: "pat@example.com", password: "not the password", wantStatus: http.StatusUnauthorized, wantError: msgLoginFailed},
+		{name: "disabled account, wrong password says nothing about the status", email: "dis@example.com", password: "not the password", wantStatus: http.StatusUnauthorized, wantError: msgLoginFailed},
 		{name: "disabled account", email: "dis@example.com", password: testPassword, wantStatus: http.StatusForbidden, wantError: msgDisabled},
 	}
 	for _, tc := range tests {
@@ -270,7 +268,7 @@ func TestSessionExpiry(t *testing.T) {
 		c := e.client()
 		c.loginAs(u)
 		c.assertLoggedInAs("gone@example.com")
-		if err := e.store.SetUserStatus(t.Context(), u.ID, models.StatusDisabled); err != nil {
+		if err := e.store.SetUserDisabled(t.Context(), u.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		c.assertLoggedOut()

@@ -24,14 +24,14 @@ type meResponse struct {
 // me answers who is signed in, with their orgs and roles.
 func (h *Handlers) me(c echo.Context) error {
 	u := currentUser(c)
-	orgs, roles, err := h.orgsOf(c, u.ID)
+	open, _, err := h.orgsOf(c, u.ID, true)
 	if err != nil {
 		return err
 	}
 	out := meResponse{ID: u.ID, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
-		PlatformAdmin: h.authz.IsPlatformAdmin(u.ID), Orgs: []meOrg{}}
-	for _, o := range orgs {
-		out.Orgs = append(out.Orgs, meOrg{Slug: o.Slug, Name: o.Name, Roles: roles[o.ID]})
+		PlatformAdmin: h.isPlatformAdmin(c), Orgs: []meOrg{}}
+	for _, m := range open {
+		out.Orgs = append(out.Orgs, meOrg{Slug: m.Org.Slug, Name: m.Org.Name, Roles: m.Membership.RoleList()})
 	}
 	return c.JSON(http.StatusOK, out)
 }

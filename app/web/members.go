@@ -1,37 +1,30 @@
 package web
 
 import (
-	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/app/authz"
-	"github.com/orgsso/orgsso/app/password"
+	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
 func (h *Handlers) membersPage(c echo.Context, status int, props pages.MembersProps) error {
+	ctx := c.Request().Context()
 	org := currentOrg(c)
-	members, err := h.authz.Members(org.ID)
-	if err != nil {
+	props.Query = strings.TrimSpace(c.QueryParam("q"))
+	pageNo, _ := strconv.Atoi(c.QueryParam("page"))
+	var err error
+	if props.Page, err = h.store.ListMembers(ctx, org.ID, props.Query, pageNo); err != nil {
 		return err
 	}
-	ids := make([]int64, 0, len(members))
-	for id := range members {
-		ids = append(ids, id)
-	}
-	users, err := h.store.UsersByID(c.Request().Context(), ids)
-	if err != nil {
+	if props.Invites, err = h.store.PendingInvites(ctx, org.ID); err != nil {
 		return err
-	}
-	for _, u := range users {
-		props.Members = append(props.Members, pages.Member{User: u, Roles: members[u.ID]})
 	}
 	props.Layout = h.layoutProps(c, "Members")
 	props.Layout.ErrorCount = len(props.Errors)
@@ -40,14 +33,15 @@ func (h *Handlers) membersPage(c echo.Context, status int, props pages.MembersPr
 	return render(c, status, pages.Members(props))
 }
 
-// showMembers lists the org's members with their roles and status.
+// showMembers lists the org's members, a page at a time, and its pending invites.
 func (h *Handlers) showMembers(c echo.Context) error {
 	return h.membersPage(c, http.StatusOK, pages.MembersProps{})
 }
 
-// addMember gives a person a role in the org, creating a local account with
-// a one-time password when none exists.
-func (h *Handlers) addMember(c echo.Context) error {
+// inviteMember invites an email to the org with a role. What the admin sees
+// is the same whether or not an account exists for the email anywhere
+// (invariant 10): no account is looked up, created or changed here.
+func (h *Handlers) inviteMember(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
@@ -59,140 +53,155 @@ func (h *Handlers) addMember(c echo.Context) error {
 	if !authz.ValidOrgRole(role) {
 		errs["role"] = "Choose admin or user."
 	}
-	if len(errs) > 0 {
-		return h.membersPage(c, http.StatusUnprocessableEntity, pages.MembersProps{Email: email, Role: role, Errors: errs})
-	}
-	props := pages.MembersProps{}
-	user, err := h.store.UserByEmail(ctx, email)
-	if errors.Is(err, models.ErrNotFound) {
-		otp := password.OneTime()
-		hash, herr := password.Hash(otp)
-		if herr != nil {
-			return herr
-		}
-		user, err = h.store.CreateUser(ctx, models.User{Email: email, PasswordHash: &hash, MustChangePassword: true})
+	if len(errs) == 0 {
+		// Membership of this org is the admin's to see; accounts elsewhere are not.
+		page, err := h.store.ListMembers(ctx, org.ID, email, 1)
 		if err != nil {
 			return err
 		}
-		h.audit(c, &org.ID, "user.create", email, "one-time password")
-		props.OneTimeEmail, props.OneTimePassword = email, otp
-	} else if err != nil {
-		return err
-	} else if roles, rerr := h.authz.Roles(user.ID, org.ID); rerr != nil {
-		return rerr
-	} else if len(roles) > 0 {
-		errs["email"] = email + " is already a member (" + strings.Join(roles, ", ") + "). Change their role in the table."
+		for _, m := range page.Members {
+			if m.User.Email == email {
+				errs["email"] = email + " is already a member. Change their role in the table."
+			}
+		}
+	}
+	if len(errs) > 0 {
 		return h.membersPage(c, http.StatusUnprocessableEntity, pages.MembersProps{Email: email, Role: role, Errors: errs})
 	}
-	if err := h.authz.SetRoles(ctx, user.ID, org.ID, []string{role}); err != nil {
+	u := currentUser(c)
+	token := secrets.Token()
+	if _, err := h.store.CreateInvite(ctx, org.ID, models.Invite{Email: email, Role: role, TokenHash: secrets.Hash(token),
+		CreatedBy: &u.ID, CreatedByEmail: u.Email}); err != nil {
 		return err
 	}
-	h.audit(c, &org.ID, "member.add", email, "role="+role)
-	if props.OneTimePassword != "" {
-		return h.membersPage(c, http.StatusOK, props)
+	h.audit(c, &org.ID, "invite.create", email, "role="+role)
+	return h.membersPage(c, http.StatusOK, pages.MembersProps{InviteEmail: email, InviteLink: InviteURL(h.opts.BaseURL, token)})
+}
+
+// InviteURL is the link an invitee opens to join.
+func InviteURL(baseURL, token string) string { return baseURL + "/invite/" + token }
+
+// revokeInvite withdraws a pending invite.
+func (h *Handlers) revokeInvite(c echo.Context) error {
+	org := currentOrg(c)
+	id, err := strconv.ParseInt(c.Param("invite"), 10, 64)
+	if err != nil {
+		return models.ErrNotFound
 	}
-	setFlash(c, email+" added as "+role+".")
+	inv, err := h.store.RevokeInvite(c.Request().Context(), org.ID, id)
+	if err != nil {
+		return err
+	}
+	h.audit(c, &org.ID, "invite.revoke", inv.Email, "role="+inv.Role)
+	setFlash(c, "The invite for "+inv.Email+" is revoked; its link no longer works.")
 	return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
 }
 
-// memberFromURL loads the member named by {user}; someone who is not a
-// member of this org is not found.
-func (h *Handlers) memberFromURL(c echo.Context) (models.User, []string, error) {
+// memberFromURL loads the member named by {user} and their membership of
+// this org; someone who is not a member of this org is not found.
+func (h *Handlers) memberFromURL(c echo.Context) (models.User, models.Membership, error) {
 	id, err := strconv.ParseInt(c.Param("user"), 10, 64)
 	if err != nil {
-		return models.User{}, nil, models.ErrNotFound
+		return models.User{}, models.Membership{}, models.ErrNotFound
 	}
-	org := currentOrg(c)
-	roles, err := h.authz.Roles(id, org.ID)
+	ctx := c.Request().Context()
+	m, err := h.store.Membership(ctx, currentOrg(c).ID, id)
 	if err != nil {
-		return models.User{}, nil, err
+		return models.User{}, m, err
 	}
-	if len(roles) == 0 {
-		return models.User{}, nil, models.ErrNotFound
-	}
-	user, err := h.store.UserByID(c.Request().Context(), id)
-	return user, roles, err
+	user, err := h.store.UserByID(ctx, id)
+	return user, m, err
 }
 
-// keepsAnAdmin reports whether the org still has an admin once userID's
-// roles become newRoles.
-func (h *Handlers) keepsAnAdmin(orgID, userID int64, newRoles []string) (bool, error) {
-	if slices.Contains(newRoles, authz.RoleAdmin) {
+// keepsAnAdmin reports whether the org still has an active admin once
+// userID's roles become newRoles and status newStatus.
+func (h *Handlers) keepsAnAdmin(c echo.Context, userID int64, newRoles []string, newStatus models.MemberStatus) (bool, error) {
+	if newStatus == models.StatusActive && len(newRoles) > 0 && newRoles[0] == authz.RoleAdmin {
 		return true, nil
 	}
-	members, err := h.authz.Members(orgID)
-	if err != nil {
-		return false, err
-	}
-	for id, roles := range members {
-		if id != userID && slices.Contains(roles, authz.RoleAdmin) {
-			return true, nil
-		}
-	}
-	return false, nil
+	n, err := h.store.OrgAdminsOtherThan(c.Request().Context(), currentOrg(c).ID, userID)
+	return n > 0, err
 }
 
-// changeMemberRole makes a member an admin or a user.
+func (h *Handlers) backToMembers(c echo.Context, flash string) error {
+	setFlash(c, flash)
+	return c.Redirect(http.StatusSeeOther, "/o/"+currentOrg(c).Slug+"/members")
+}
+
+// changeMemberRole makes a member an admin or a user of this org.
 func (h *Handlers) changeMemberRole(c echo.Context) error {
 	org := currentOrg(c)
-	user, old, err := h.memberFromURL(c)
+	user, m, err := h.memberFromURL(c)
 	if err != nil {
 		return err
 	}
 	role := c.FormValue("role")
 	if !authz.ValidOrgRole(role) {
-		setFlash(c, "Choose admin or user.")
-		return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
+		return h.backToMembers(c, "Choose admin or user.")
 	}
-	if ok, err := h.keepsAnAdmin(org.ID, user.ID, []string{role}); err != nil {
+	if ok, err := h.keepsAnAdmin(c, user.ID, []string{role}, m.Status); err != nil {
 		return err
 	} else if !ok {
-		setFlash(c, "Not changed: "+org.Name+" must keep at least one admin.")
-		return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
+		return h.backToMembers(c, "Not changed: "+org.Name+" must keep at least one active admin.")
 	}
-	if err := h.authz.SetRoles(c.Request().Context(), user.ID, org.ID, []string{role}); err != nil {
+	if err := h.store.SetMemberRoles(c.Request().Context(), org.ID, user.ID, []string{role}); err != nil {
 		return err
 	}
-	h.audit(c, &org.ID, "member.role", user.Email, strings.Join(old, ",")+" -> "+role)
-	setFlash(c, user.Email+" is now "+role+".")
-	return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
+	h.audit(c, &org.ID, "member.role", user.Email, m.Roles+" -> "+role)
+	return h.backToMembers(c, user.Email+" is now "+role+".")
 }
 
-// removeMember takes every role in the org from a member.
+// removeMember ends a person's membership of this org (their account and
+// other orgs are untouched).
 func (h *Handlers) removeMember(c echo.Context) error {
 	org := currentOrg(c)
-	user, old, err := h.memberFromURL(c)
+	user, m, err := h.memberFromURL(c)
 	if err != nil {
 		return err
 	}
-	if ok, err := h.keepsAnAdmin(org.ID, user.ID, nil); err != nil {
+	if ok, err := h.keepsAnAdmin(c, user.ID, nil, m.Status); err != nil {
 		return err
 	} else if !ok {
-		setFlash(c, "Not removed: "+org.Name+" must keep at least one admin.")
-		return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
+		return h.backToMembers(c, "Not removed: "+org.Name+" must keep at least one active admin.")
 	}
-	if err := h.authz.SetRoles(c.Request().Context(), user.ID, org.ID, nil); err != nil {
+	if err := h.store.RemoveMember(c.Request().Context(), org.ID, user.ID); err != nil {
 		return err
 	}
-	h.audit(c, &org.ID, "member.remove", user.Email, "roles="+strings.Join(old, ","))
-	setFlash(c, user.Email+" removed from "+org.Name+".")
-	return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
+	h.audit(c, &org.ID, "member.remove", user.Email, "roles="+m.Roles)
+	return h.backToMembers(c, user.Email+" removed from "+org.Name+".")
 }
 
-// activateMember lets a member whose account waits for approval log in.
-func (h *Handlers) activateMember(c echo.Context) error {
-	org := currentOrg(c)
-	user, _, err := h.memberFromURL(c)
-	if err != nil {
-		return err
+// setMemberStatus returns the handler that moves a member of this org from
+// one of the from statuses to status; their standing in other orgs is not
+// touched.
+func (h *Handlers) setMemberStatus(status models.MemberStatus, action, done string, from ...models.MemberStatus) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		org := currentOrg(c)
+		user, m, err := h.memberFromURL(c)
+		if err != nil {
+			return err
+		}
+		allowed := false
+		for _, f := range from {
+			allowed = allowed || m.Status == f
+		}
+		if !allowed {
+			return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
+		}
+		if status != models.StatusActive {
+			if user.ID == currentUser(c).ID {
+				return h.backToMembers(c, "You cannot disable yourself.")
+			}
+			if ok, err := h.keepsAnAdmin(c, user.ID, m.RoleList(), status); err != nil {
+				return err
+			} else if !ok {
+				return h.backToMembers(c, "Not changed: "+org.Name+" must keep at least one active admin.")
+			}
+		}
+		if err := h.store.SetMemberStatus(c.Request().Context(), org.ID, user.ID, status); err != nil {
+			return err
+		}
+		h.audit(c, &org.ID, action, user.Email, string(m.Status)+" -> "+string(status))
+		return h.backToMembers(c, user.Email+" "+done+".")
 	}
-	if user.Status != models.StatusPending {
-		return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
-	}
-	if err := h.store.SetUserStatus(c.Request().Context(), user.ID, models.StatusActive); err != nil {
-		return err
-	}
-	h.audit(c, &org.ID, "member.activate", user.Email, "")
-	setFlash(c, user.Email+" can now log in.")
-	return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/members")
 }

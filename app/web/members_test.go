@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/orgsso/orgsso/models"
@@ -28,97 +32,111 @@ func newMembersFixture(t *testing.T) *membersFixture {
 	return f
 }
 
+// timeElement matches a rendered timestamp, which differs between runs.
+var timeElement = regexp.MustCompile(`<time[^>]*>[^<]*</time>`)
+
 func memberURL(u models.User, action string) string {
 	return "/o/acme/members/" + strconv.FormatInt(u.ID, 10) + "/" + action
 }
 
-func TestAddMember(t *testing.T) {
+func TestInviteMember(t *testing.T) {
 	t.Parallel()
 
-	t.Run("an existing user is listed with the role", func(t *testing.T) {
+	t.Run("an invite link is shown once and listed as pending", func(t *testing.T) {
 		t.Parallel()
 		f := newMembersFixture(t)
-		bob := f.e.user("bob@example.com")
-		p := f.c.post("/o/acme/members", url.Values{"email": {"Bob@Example.com"}, "role": {"user"}})
-		assertRedirect(t, p, "/o/acme/members")
-		if got := f.e.roles(bob, f.acme); !slices.Equal(got, []string{"user"}) {
-			t.Errorf("roles %v, want [user]", got)
-		}
-		p = f.c.get("/o/acme/members")
+		p := f.c.post("/o/acme/members", url.Values{"email": {"New@Example.com"}, "role": {"admin"}})
 		assertStatus(t, p, http.StatusOK)
-		assertContains(t, "flash", p.text("flash"), "bob@example.com added as user")
-		row := p.testid("member-bob@example.com")
-		if row.Length() != 1 {
-			t.Fatalf("bob is not listed")
+		link := p.text("invite-link-value")
+		if !strings.HasPrefix(link, "http://127.0.0.1/invite/") || len(link) < len("http://127.0.0.1/invite/")+32 {
+			t.Fatalf("invite link %q", link)
 		}
-		if got := row.Find(`[data-testid="role-select"] option[selected]`).AttrOr("value", ""); got != "user" {
-			t.Errorf("listed role %q, want user", got)
+		row := p.testid("invite-new@example.com")
+		if row.Length() != 1 || !strings.Contains(row.Text(), "admin") {
+			t.Fatalf("the invite is not listed as pending:\n%s", p.body)
 		}
-		if p.has("one-time-password") {
-			t.Error("an existing account was shown a one-time password")
+		if p.has("member-new@example.com") {
+			t.Error("an invite made a member before it was accepted")
 		}
-		if got := f.e.auditActions(&f.acme); !slices.Equal(got, []string{"member.add"}) {
-			t.Errorf("audit %v, want [member.add]", got)
+		if _, err := f.e.store.UserByEmail(t.Context(), "new@example.com"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("an invite created an account: %v", err)
+		}
+		if got := f.e.auditActions(&f.acme); !slices.Equal(got, []string{"invite.create"}) {
+			t.Errorf("audit %v, want [invite.create]", got)
+		}
+		// Shown once; the stored invite holds only the token's hash.
+		if p := f.c.get("/o/acme/members"); p.has("invite-link") || strings.Contains(p.body, link) {
+			t.Error("the invite link is shown again")
+		}
+		if n := f.e.count("invites", "token_hash = ?", link[strings.LastIndex(link, "/")+1:]); n != 0 {
+			t.Error("the invite token is stored in the clear")
 		}
 	})
 
-	t.Run("an unknown email gets an account and a one-time password", func(t *testing.T) {
+	t.Run("a new invite for the same email replaces the pending one", func(t *testing.T) {
 		t.Parallel()
 		f := newMembersFixture(t)
-		p := f.c.post("/o/acme/members", url.Values{"email": {"new@example.com"}, "role": {"admin"}})
-		assertStatus(t, p, http.StatusOK)
-		if !p.has("one-time-password") {
-			t.Fatalf("no one-time password shown:\n%s", p.body)
+		f.c.post("/o/acme/members", url.Values{"email": {"bob@example.com"}, "role": {"user"}})
+		f.c.post("/o/acme/members", url.Values{"email": {"bob@example.com"}, "role": {"admin"}})
+		if n := f.e.count("invites", "email = ? AND revoked_at IS NULL", "bob@example.com"); n != 1 {
+			t.Errorf("%d usable invites for bob, want 1", n)
 		}
-		otp := p.text("otp")
-		if len(otp) < 10 {
-			t.Fatalf("one-time password %q is too short", otp)
-		}
-		if !p.has("member-new@example.com") {
-			t.Error("the new member is not listed")
-		}
-		u, err := f.e.store.UserByEmail(t.Context(), "new@example.com")
+	})
+
+	t.Run("revoke", func(t *testing.T) {
+		t.Parallel()
+		f := newMembersFixture(t)
+		f.c.post("/o/acme/members", url.Values{"email": {"bob@example.com"}, "role": {"user"}})
+		inv, err := f.e.store.PendingInvite(t.Context(), f.acme.ID, "bob@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !u.MustChangePassword {
-			t.Error("the account does not have to change its password")
+		p := f.c.post("/o/acme/invites/"+strconv.FormatInt(inv.ID, 10)+"/revoke", nil)
+		assertRedirect(t, p, "/o/acme/members")
+		if _, err := f.e.store.PendingInvite(t.Context(), f.acme.ID, "bob@example.com"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("the invite is still pending: %v", err)
 		}
-		if got := f.e.roles(u, f.acme); !slices.Equal(got, []string{"admin"}) {
-			t.Errorf("roles %v, want [admin]", got)
+		if p := f.c.get("/o/acme/members"); p.has("invite-bob@example.com") {
+			t.Error("a revoked invite is still listed")
 		}
-		if got := f.e.auditActions(&f.acme); !slices.Equal(got, []string{"user.create", "member.add"}) {
+		if got := f.e.auditActions(&f.acme); !slices.Equal(got, []string{"invite.create", "invite.revoke"}) {
 			t.Errorf("audit %v", got)
 		}
+		// Revoking twice, or another org's invite, is not found.
+		assertStatus(t, f.c.post("/o/acme/invites/"+strconv.FormatInt(inv.ID, 10)+"/revoke", nil), http.StatusNotFound)
+	})
 
-		// Shown once: the members page does not show it again.
-		if p := f.c.get("/o/acme/members"); p.has("one-time-password") || p.text("otp") == otp {
-			t.Error("the one-time password is shown again")
+	t.Run("the answer is the same whether or not an account exists anywhere", func(t *testing.T) {
+		t.Parallel()
+		// Two identical worlds in which someone outside acme has an account;
+		// acme's admin invites that email in one and an unknown one in the other.
+		world := func() (*membersFixture, models.User) {
+			f := newMembersFixture(t)
+			other := f.e.org("other", "Other")
+			elsewhere := f.e.user("known@example.com")
+			f.e.grant(elsewhere, other, "user")
+			return f, elsewhere
 		}
-
-		// It logs in, and nothing but the password page opens until it is changed.
-		nc := f.e.client()
-		p = nc.login("new@example.com", otp)
-		assertRedirect(t, p, "/account/password")
-		for _, path := range []string{"/", "/o/acme", "/o/acme/members"} {
-			if p := nc.get(path); p.status != http.StatusSeeOther || p.location() != "/account/password" {
-				t.Errorf("GET %s = %d to %q, want 303 to /account/password", path, p.status, p.location())
-			}
+		answer := func(f *membersFixture, email string) (int, string) {
+			token := f.c.csrfToken()
+			p := f.c.post("/o/acme/members", url.Values{"email": {email}, "role": {"user"}})
+			body := strings.ReplaceAll(p.body, email, "EMAIL")
+			body = strings.ReplaceAll(body, p.text("invite-link-value"), "LINK")
+			body = strings.ReplaceAll(body, token, "CSRF")
+			return p.status, timeElement.ReplaceAllString(body, "TIME")
 		}
-		if p := nc.post("/o/acme/members", url.Values{"email": {"x@example.com"}, "role": {"user"}}); p.location() != "/account/password" {
-			t.Errorf("POST before changing the password = %d to %q", p.status, p.location())
+		f, elsewhere := world()
+		knownStatus, knownBody := answer(f, "known@example.com")
+		g, _ := world()
+		unknownStatus, unknownBody := answer(g, "unknown@example.com")
+		if knownStatus != unknownStatus || knownBody != unknownBody {
+			t.Errorf("answers differ: %d vs %d\n%s\n----\n%s", knownStatus, unknownStatus, knownBody, unknownBody)
 		}
-		p = nc.get("/account/password")
-		assertStatus(t, p, http.StatusOK)
-		if !p.has("password-forced") {
-			t.Error("the password page does not say why")
+		if got := f.e.roles(elsewhere, f.acme); len(got) != 0 {
+			t.Errorf("an invite made the existing account a member: %v", got)
 		}
-		p = nc.post("/account/password", url.Values{"current": {otp}, "password": {"my own password"}, "confirm": {"my own password"}})
-		assertRedirect(t, p, "/")
-		assertStatus(t, nc.get("/o/acme/members"), http.StatusOK)
-		// The one-time password is spent.
-		if p := f.e.client().login("new@example.com", otp); p.status != http.StatusUnauthorized {
-			t.Errorf("the one-time password still logs in: %d", p.status)
+		if u := f.e.reloadUser(elsewhere); u.MustChangePassword || !u.HasPassword() || *u.PasswordHash != *elsewhere.PasswordHash {
+			t.Error("inviting changed the existing account's password")
 		}
 	})
 
@@ -131,7 +149,7 @@ func TestAddMember(t *testing.T) {
 		{"email with a display name", "Bob <bob@example.com>", "user", "email", "Enter an email address like name@example.com.", "bob <bob@example.com>"},
 		{"no email", "", "user", "email", "Enter an email address.", ""},
 		{"unknown role", "bob@example.com", "owner", "role", "Choose admin or user.", "bob@example.com"},
-		{"already a member", "admin@example.com", "user", "email", "admin@example.com is already a member (admin). Change their role in the table.", "admin@example.com"},
+		{"already a member", "admin@example.com", "user", "email", "admin@example.com is already a member. Change their role in the table.", "admin@example.com"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,7 +161,7 @@ func TestAddMember(t *testing.T) {
 			if got := p.text("error-" + tc.field); got != tc.wantMsg {
 				t.Errorf("error next to %s: %q, want %q", tc.field, got, tc.wantMsg)
 			}
-			form := p.testid("add-member-form")
+			form := p.testid("invite-form")
 			if got := form.Find(`input[name="email"]`).AttrOr("value", "?"); got != tc.wantEmailKept {
 				t.Errorf("email input %q, want %q", got, tc.wantEmailKept)
 			}
@@ -201,7 +219,7 @@ func TestChangeMemberRole(t *testing.T) {
 		f := newMembersFixture(t)
 		stranger := f.e.user("stranger@example.com")
 		before := f.e.snapshot()
-		for _, action := range []string{"role", "remove", "activate"} {
+		for _, action := range []string{"role", "remove", "activate", "disable", "enable"} {
 			p := f.c.post(memberURL(stranger, action), url.Values{"role": {"admin"}})
 			if p.status != http.StatusNotFound {
 				t.Errorf("%s: status %d, want 404", action, p.status)
@@ -221,8 +239,8 @@ func TestLastAdminIsKept(t *testing.T) {
 		form         url.Values
 		wantFlash    string
 	}{
-		{"demote", "role", url.Values{"role": {"user"}}, "Not changed: Acme must keep at least one admin."},
-		{"remove", "remove", nil, "Not removed: Acme must keep at least one admin."},
+		{"demote", "role", url.Values{"role": {"user"}}, "Not changed: Acme must keep at least one active admin."},
+		{"remove", "remove", nil, "Not removed: Acme must keep at least one active admin."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -274,39 +292,66 @@ func TestRemoveMember(t *testing.T) {
 	assertStatus(t, bobClient.get("/o/acme"), http.StatusNotFound)
 }
 
-func TestActivateMember(t *testing.T) {
+func TestMemberStatusIsPerOrg(t *testing.T) {
 	t.Parallel()
 	f := newMembersFixture(t)
-	pat := f.e.user("pat@example.com", pending)
-	f.e.grant(pat, f.acme, "user")
+	beta := f.e.org("beta", "Beta")
+	pat := f.e.user("pat@example.com")
+	f.e.grantPending(pat, f.acme, "user")
+	f.e.grantPending(pat, beta, "user")
 
 	p := f.c.get("/o/acme/members")
 	row := p.testid("member-pat@example.com")
 	if got := row.Find(`[data-testid="member-status"]`).Text(); got != "pending" {
 		t.Errorf("listed status %q, want pending", got)
 	}
+	if got := strings.TrimSpace(row.Find(`[data-testid="member-last-login"]`).Text()); got != "never signed in" {
+		t.Errorf("last sign-in %q, want never signed in", got)
+	}
 	if row.Find(`[data-testid="activate"]`).Length() != 1 {
 		t.Error("no Activate button for a pending member")
 	}
+	// Pending in acme: a password login works, but acme does not open.
 	pc := f.e.client()
-	if p := pc.login("pat@example.com", testPassword); p.status != http.StatusForbidden || p.text("form-error") != msgPending {
-		t.Fatalf("pending login: %d %q", p.status, p.text("form-error"))
-	}
+	pc.mustLogin("pat@example.com")
+	assertStatus(t, pc.get("/o/acme"), http.StatusNotFound)
 
 	p = f.c.post(memberURL(pat, "activate"), nil)
 	assertRedirect(t, p, "/o/acme/members")
-	if got := f.e.reloadUser(pat).Status; got != models.StatusActive {
-		t.Fatalf("status %q, want active", got)
+	status := func(o models.Organization) models.MemberStatus {
+		m, err := f.e.store.Membership(t.Context(), o.ID, pat.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Status
 	}
-	p = f.c.get("/o/acme/members")
-	assertContains(t, "flash", p.text("flash"), "pat@example.com can now log in")
-	if p.testid("member-pat@example.com").Find(`[data-testid="activate"]`).Length() != 0 {
-		t.Error("an active member still has an Activate button")
+	if got := status(f.acme); got != models.StatusActive {
+		t.Fatalf("acme status %q, want active", got)
 	}
-	if got := f.e.auditActions(&f.acme); !slices.Equal(got, []string{"member.activate"}) {
+	if got := status(beta); got != models.StatusPending {
+		t.Fatalf("activation in acme changed beta: %q, want pending", got)
+	}
+	assertContains(t, "flash", f.c.get("/o/acme/members").text("flash"), "pat@example.com can now sign in")
+	assertStatus(t, pc.get("/o/acme"), http.StatusOK)
+	assertStatus(t, pc.get("/o/beta"), http.StatusNotFound)
+
+	// Disabling in acme shuts acme only, at once.
+	assertRedirect(t, f.c.post(memberURL(pat, "disable"), nil), "/o/acme/members")
+	if got := status(f.acme); got != models.StatusDisabled {
+		t.Fatalf("acme status %q, want disabled", got)
+	}
+	assertStatus(t, pc.get("/o/acme"), http.StatusNotFound)
+	if got := status(beta); got != models.StatusPending {
+		t.Fatalf("disabling in acme changed beta: %q", got)
+	}
+	assertRedirect(t, f.c.post(memberURL(pat, "enable"), nil), "/o/acme/members")
+	assertStatus(t, pc.get("/o/acme"), http.StatusOK)
+	if got := f.e.auditActions(&f.acme); !slices.Equal(got, []string{"member.activate", "member.disable", "member.enable"}) {
 		t.Errorf("audit %v", got)
 	}
-	pc.mustLogin("pat@example.com")
+	if got := f.e.auditActions(&beta); len(got) != 0 {
+		t.Errorf("beta's audit has %v", got)
+	}
 
 	// Activating an active member changes nothing and records nothing.
 	before := f.e.snapshot()
@@ -314,11 +359,38 @@ func TestActivateMember(t *testing.T) {
 	f.e.assertUnchanged(before)
 }
 
+func TestMembersPageIsPaginatedAndSearchable(t *testing.T) {
+	t.Parallel()
+	f := newMembersFixture(t)
+	for i := range 60 {
+		u := f.e.user(fmt.Sprintf("m%02d@example.com", i))
+		f.e.grant(u, f.acme, "user")
+	}
+	p := f.c.get("/o/acme/members")
+	if n := p.testid("members-table").Find("tbody tr").Length(); n != models.MembersPerPage {
+		t.Errorf("first page lists %d, want %d", n, models.MembersPerPage)
+	}
+	assertContains(t, "pages", p.text("members-pages"), "Page 1 of 2 (61 members)")
+	p = f.c.get("/o/acme/members?page=2")
+	if n := p.testid("members-table").Find("tbody tr").Length(); n != 11 {
+		t.Errorf("second page lists %d, want 11", n)
+	}
+	p = f.c.get("/o/acme/members?q=m05")
+	if n := p.testid("members-table").Find("tbody tr").Length(); n != 1 || !p.has("member-m05@example.com") {
+		t.Errorf("search for m05 lists %d rows", n)
+	}
+	// LIKE wildcards in the query are taken literally.
+	if n := f.c.get("/o/acme/members?q=%25").testid("members-table").Find("tbody tr").Length(); n != 0 {
+		t.Errorf("search for %% lists %d rows, want 0", n)
+	}
+}
+
 func TestAuditPageShowsChanges(t *testing.T) {
 	t.Parallel()
 	f := newMembersFixture(t)
 	bob := f.e.user("bob@example.com")
-	assertRedirect(t, f.c.post("/o/acme/members", url.Values{"email": {"bob@example.com"}, "role": {"user"}}), "/o/acme/members")
+	assertStatus(t, f.c.post("/o/acme/members", url.Values{"email": {"bob@example.com"}, "role": {"user"}}), http.StatusOK)
+	f.e.grant(bob, f.acme, "user")
 	assertRedirect(t, f.c.post(memberURL(bob, "role"), url.Values{"role": {"admin"}}), "/o/acme/members")
 	assertRedirect(t, f.c.post(memberURL(bob, "remove"), nil), "/o/acme/members")
 
@@ -333,7 +405,7 @@ func TestAuditPageShowsChanges(t *testing.T) {
 	want := []string{
 		"admin@example.com member.remove bob@example.com",
 		"admin@example.com member.role bob@example.com",
-		"admin@example.com member.add bob@example.com",
+		"admin@example.com invite.create bob@example.com",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit rows (newest first):\n%q\nwant\n%q", got, want)

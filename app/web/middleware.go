@@ -109,7 +109,7 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			h.clearSessionCookie(c)
 			return next(c)
 		}
-		if user.Status != models.StatusActive {
+		if user.Disabled {
 			_ = h.store.DeleteSession(ctx, idHash)
 			h.clearSessionCookie(c)
 			return next(c)
@@ -260,7 +260,10 @@ func (h *Handlers) RequirePermission(obj, act string) echo.MiddlewareFunc {
 			if org != nil {
 				dom = orgDomain(org)
 			}
-			ok, err := h.authz.Can(u.ID, dom, obj, act)
+			if scope := sessionOrg(c); scope != 0 && (org == nil || org.ID != scope) {
+				return h.outOfScope(c, org)
+			}
+			ok, err := h.can(c, dom, obj, act)
 			if err != nil {
 				return err
 			}
@@ -275,6 +278,52 @@ func (h *Handlers) RequirePermission(obj, act string) echo.MiddlewareFunc {
 			return authz.ErrForbidden
 		}
 	}
+}
+
+// sessionOrg is the one org a session opens when it came through an org's
+// connection (0: a session of the person's own, by password, opens all of
+// their orgs and their platform role).
+func sessionOrg(c echo.Context) int64 {
+	if s := currentSession(c); s != nil && s.OrgID != nil {
+		return *s.OrgID
+	}
+	return 0
+}
+
+// can asks authz with what the session may use: a session an org's IdP
+// opened acts with the person's roles in that org only.
+func (h *Handlers) can(c echo.Context, dom, obj, act string) (bool, error) {
+	u := currentUser(c)
+	if sessionOrg(c) != 0 {
+		return h.authz.CanAsMember(u.ID, dom, obj, act)
+	}
+	return h.authz.Can(u.ID, dom, obj, act)
+}
+
+// isPlatformAdmin reports whether the viewer acts as a platform admin now:
+// never through a session an org's IdP opened.
+func (h *Handlers) isPlatformAdmin(c echo.Context) bool {
+	u := currentUser(c)
+	return u != nil && sessionOrg(c) == 0 && h.authz.IsPlatformAdmin(u.ID)
+}
+
+// outOfScope answers a request for another org, or the platform, with a
+// session that an org's IdP opened: a member of that org is sent to sign in
+// there; anyone else finds nothing; the platform needs the person's own
+// sign-in.
+func (h *Handlers) outOfScope(c echo.Context, org *models.Organization) error {
+	if org == nil {
+		return echo.NewHTTPError(http.StatusForbidden, "You signed in through an organization's single sign-on, which opens that organization only. Log in with your password to manage the platform.")
+	}
+	roles, err := h.authz.Roles(currentUser(c).ID, org.ID)
+	if err != nil {
+		return err
+	}
+	if len(roles) == 0 {
+		return models.ErrNotFound
+	}
+	setFlash(c, "Your sign-in opens another organization only. Sign in to "+org.Name+" to continue.")
+	return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/login?return_to="+url.QueryEscape(c.Request().URL.Path))
 }
 
 // setFlash leaves a one-line message for the next page.
@@ -340,7 +389,7 @@ func (h *Handlers) when(cond func(echo.Context) bool, mws ...echo.MiddlewareFunc
 func (h *Handlers) requireOrgSSO(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		org, u := currentOrg(c), currentUser(c)
-		if org == nil || u == nil || !org.SSOEnforced || h.authz.IsPlatformAdmin(u.ID) {
+		if org == nil || u == nil || !org.SSOEnforced || h.isPlatformAdmin(c) {
 			return next(c)
 		}
 		roles, err := h.authz.Roles(u.ID, org.ID)

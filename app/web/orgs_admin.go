@@ -105,9 +105,6 @@ func (h *Handlers) deleteOrg(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/admin/orgs")
 	}
 	ctx := c.Request().Context()
-	if err := h.authz.RemoveOrg(ctx, org.ID); err != nil {
-		return err
-	}
 	if err := h.store.DeleteOrganization(ctx, org.ID); err != nil {
 		return err
 	}

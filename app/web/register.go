@@ -19,7 +19,10 @@ func (h *Handlers) signupAllowed(c echo.Context) (bool, error) {
 	return v == "true", err
 }
 
-// requireSignup answers 404 unless the platform allows local sign-up.
+// requireSignup answers 404 unless the platform allows local sign-up, with
+// or without an invite. An invite is no leave to create an account: its
+// link passes through the org admin's hands, and an account made with it
+// would carry a password the admin chose for someone else's email.
 func (h *Handlers) requireSignup(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ok, err := h.signupAllowed(c)
@@ -33,8 +36,12 @@ func (h *Handlers) requireSignup(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// showRegister shows the sign-up form when the platform allows local sign-up.
+// showRegister shows the sign-up form when the platform allows local
+// sign-up, or for an invite's email.
 func (h *Handlers) showRegister(c echo.Context) error {
+	if token := c.QueryParam("invite"); token != "" {
+		return h.showInviteRegister(c, token)
+	}
 	return render(c, http.StatusOK, pages.Register(pages.RegisterProps{Layout: h.layoutProps(c, "Create an account")}))
 }
 
@@ -48,6 +55,9 @@ func (h *Handlers) register(c echo.Context) error {
 	if !okIP {
 		h.metrics.RateLimited.WithLabelValues("register").Inc()
 		return echo.NewHTTPError(http.StatusTooManyRequests)
+	}
+	if token := c.FormValue("invite"); token != "" {
+		return h.registerByInvite(c, token)
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
 	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
@@ -96,4 +106,87 @@ func validEmail(email string) string {
 		return "Enter an email address like name@example.com."
 	}
 	return ""
+}
+
+// inviteRegisterPage is the sign-up form of an invite: the email is the
+// invite's and cannot be changed.
+func (h *Handlers) inviteRegisterPage(c echo.Context, status int, inv models.Invite, org models.Organization, token string,
+	name string, accountExists bool, errs components.Errors) error {
+	p := h.layoutProps(c, "Create an account")
+	p.ErrorCount = len(errs)
+	return render(c, status, pages.Register(pages.RegisterProps{Layout: p, Email: inv.Email, Name: name, Errors: errs,
+		Invite: &pages.RegisterInvite{Token: token, OrgName: org.Name, Role: inv.Role, AccountExists: accountExists}}))
+}
+
+// ssoOnlyInvite sends the holder of an invite to an org that requires SSO
+// back to the invite page, whose only way in is the org's identity provider.
+func ssoOnlyInvite(c echo.Context, token string) error {
+	return c.Redirect(http.StatusSeeOther, "/invite/"+token)
+}
+
+// showInviteRegister is the sign-up form for the holder of a pending
+// invite. It looks up no account: the link passes through the admin's
+// hands, so what it shows must not depend on whether one exists.
+func (h *Handlers) showInviteRegister(c echo.Context, token string) error {
+	inv, org, ok, err := h.pendingInvite(c, token)
+	if !ok {
+		return err
+	}
+	if currentUser(c) != nil || org.SSOEnforced {
+		return ssoOnlyInvite(c, token)
+	}
+	return h.inviteRegisterPage(c, http.StatusOK, inv, org, token, "", false, nil)
+}
+
+// registerByInvite creates the invited person's account with their own
+// password, accepts the invite and logs them in, in the org.
+func (h *Handlers) registerByInvite(c echo.Context, token string) error {
+	ctx := c.Request().Context()
+	inv, org, ok, err := h.pendingInvite(c, token)
+	if !ok {
+		return err
+	}
+	if org.SSOEnforced {
+		return h.inviteProblem(c, http.StatusForbidden, "Single sign-on required",
+			org.Name+" requires single sign-on, so its invite cannot be accepted with a password.",
+			"Open the invite link again and continue with "+org.Name+"'s identity provider.")
+	}
+	name := strings.TrimSpace(c.FormValue("name"))
+	pw := c.FormValue("password")
+	errs := components.Errors{}
+	if msg := password.Validate(pw); msg != "" {
+		errs["password"] = msg
+	}
+	if len(name) > 200 {
+		errs["name"] = "Use at most 200 characters."
+	}
+	if len(errs) > 0 {
+		return h.inviteRegisterPage(c, http.StatusUnprocessableEntity, inv, org, token, name, false, errs)
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	// The email is the invite's, whatever the form says.
+	user, err := h.store.CreateUser(ctx, models.User{Email: inv.Email, Name: name, PasswordHash: &hash})
+	if errors.Is(err, models.ErrConflict) {
+		return h.inviteRegisterPage(c, http.StatusConflict, inv, org, token, name, true, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(c, user, models.Login{Audit: models.AuditEvent{Action: "user.register", Details: "invite to " + org.Slug}}); err != nil {
+		return err
+	}
+	if _, err := h.store.AcceptInvite(ctx, inv, user.ID); errors.Is(err, models.ErrNotFound) {
+		// Spent or revoked meanwhile: the account stays, without the org.
+		if inv, err = h.store.InviteByToken(ctx, inv.TokenHash); err != nil {
+			return err
+		}
+		return h.inviteGone(c, inv, org)
+	} else if err != nil {
+		return err
+	}
+	h.audit(c, &org.ID, "invite.accept", user.Email, "role="+inv.Role+" by a new password account")
+	return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug)
 }

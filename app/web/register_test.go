@@ -41,7 +41,7 @@ func TestRegister(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.Name != "Ann" || u.Status != models.StatusActive || u.MustChangePassword {
+		if u.Name != "Ann" || u.Disabled || u.MustChangePassword {
 			t.Errorf("account %+v", u)
 		}
 		if e.count("audit_events", "action = ? AND target = ?", "user.register", "ann@example.com") != 1 {

@@ -24,13 +24,14 @@ func (h *Handlers) layoutProps(c echo.Context, title string) layout.Props {
 	p := layout.Props{Title: title, CSRF: csrfToken(c), Flash: takeFlash(c)}
 	if u := currentUser(c); u != nil {
 		p.User = u
-		p.PlatformAdmin = h.authz.IsPlatformAdmin(u.ID)
+		p.PlatformAdmin = h.isPlatformAdmin(c)
 	}
 	if o := currentOrg(c); o != nil {
 		p.Org = o
 		if u := currentUser(c); u != nil {
-			ok, _ := h.authz.Can(u.ID, orgDomain(o), "members", "write")
-			p.OrgAdmin = ok
+			scope := sessionOrg(c)
+			ok, _ := h.can(c, orgDomain(o), "members", "write")
+			p.OrgAdmin = ok && (scope == 0 || scope == o.ID)
 		}
 	}
 	return p

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/static"
 )
 
@@ -31,17 +32,22 @@ func (h *Handlers) routes(e *echo.Echo) {
 	app.POST("/logout", h.logout)
 	app.GET("/register", h.showRegister, h.requireSignup)
 	app.POST("/register", h.register, h.requireSignup)
+	// An invite link: public, the page says how to accept it.
+	app.GET("/invite/:token", h.showInvite)
+	app.POST("/invite/:token/accept", h.acceptInvite, h.requireLogin)
 
 	// The member side of SSO: open to everyone, protected by single-use state.
 	sso := app.Group("/o/:org", h.resolveSigninOrg)
 	sso.GET("/login", h.showOrgLogin)
-	sso.GET("/sso/:conn/start", h.startSSO, h.when(isTestStart, h.requireLogin, h.RequirePermission("connections", "write")))
+	sso.GET("/sso/:conn/start", h.startSSO, h.when(isTestStart, h.requireLogin, h.RequirePermission("connections", "write")),
+		h.when(isLinkStart, h.requireLogin))
 	sso.GET("/oidc/callback", h.ssoCallback)
 	sso.POST("/oidc/callback", h.ssoCallback)
 	sso.POST("/consent", h.answerConsent)
 
 	auth := app.Group("", h.requireLogin)
 	auth.GET("/", h.showDashboard)
+	auth.GET("/account", h.showAccount)
 	auth.GET("/account/password", h.showChangePassword)
 	auth.POST("/account/password", h.changePassword)
 	auth.GET("/api/v1/me", h.me)
@@ -58,11 +64,21 @@ func (h *Handlers) routes(e *echo.Echo) {
 	org := auth.Group("/o/:org", h.resolveOrg, h.requireOrgSSO)
 	org.GET("", h.showOrgHome, h.RequirePermission("org", "read"))
 	org.GET("/members", h.showMembers, h.RequirePermission("members", "read"))
-	org.POST("/members", h.addMember, h.RequirePermission("members", "write"))
+	org.POST("/members", h.inviteMember, h.RequirePermission("members", "write"))
+	org.POST("/invites/:invite/revoke", h.revokeInvite, h.RequirePermission("members", "write"))
 	org.POST("/members/:user/role", h.changeMemberRole, h.RequirePermission("members", "write"))
 	org.POST("/members/:user/remove", h.removeMember, h.RequirePermission("members", "write"))
-	org.POST("/members/:user/activate", h.activateMember, h.RequirePermission("members", "write"))
+	org.POST("/members/:user/activate", h.setMemberStatus(models.StatusActive, "member.activate", "can now sign in", models.StatusPending),
+		h.RequirePermission("members", "write"))
+	org.POST("/members/:user/disable", h.setMemberStatus(models.StatusDisabled, "member.disable", "is disabled in this organization", models.StatusActive, models.StatusPending),
+		h.RequirePermission("members", "write"))
+	org.POST("/members/:user/enable", h.setMemberStatus(models.StatusActive, "member.enable", "is enabled again", models.StatusDisabled),
+		h.RequirePermission("members", "write"))
 	org.GET("/audit", h.showAudit, h.RequirePermission("audit", "read"))
+	org.GET("/settings/domains", h.showDomains, h.RequirePermission("sso", "write"))
+	org.POST("/settings/domains", h.addDomain, h.RequirePermission("sso", "write"))
+	org.POST("/settings/domains/:domain/verify", h.verifyDomain, h.RequirePermission("sso", "write"))
+	org.POST("/settings/domains/:domain/remove", h.removeDomain, h.RequirePermission("sso", "write"))
 	h.ssoSettingsRoutes(org)
 }
 

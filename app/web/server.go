@@ -41,18 +41,21 @@ type Deps struct {
 	Sealer  *secrets.Sealer
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
+	// Resolver looks up the TXT records that prove an org's domain.
+	Resolver TXTResolver
 }
 
 // Handlers holds what every handler uses; all handlers are its methods.
 type Handlers struct {
-	opts    Options
-	store   *models.Store
-	authz   *authz.Enforcer
-	signin  *signin.Service
-	sealer  *secrets.Sealer
-	metrics *metrics.Metrics
-	log     *slog.Logger
-	now     func() time.Time
+	opts     Options
+	store    *models.Store
+	authz    *authz.Enforcer
+	signin   *signin.Service
+	sealer   *secrets.Sealer
+	metrics  *metrics.Metrics
+	log      *slog.Logger
+	resolver TXTResolver
+	now      func() time.Time
 }
 
 // New builds the echo server with every route.
@@ -74,7 +77,10 @@ func New(opts Options, d Deps) http.Handler {
 	if d.Metrics == nil {
 		d.Metrics = metrics.New()
 	}
-	h := &Handlers{opts: opts, store: d.Store, authz: d.Authz, signin: d.Signin, sealer: d.Sealer, metrics: d.Metrics, log: d.Log,
+	if d.Resolver == nil {
+		d.Resolver = net.DefaultResolver
+	}
+	h := &Handlers{opts: opts, store: d.Store, authz: d.Authz, signin: d.Signin, sealer: d.Sealer, metrics: d.Metrics, log: d.Log, resolver: d.Resolver,
 		now: func() time.Time { return time.Now().UTC() }}
 	e := echo.New()
 	e.HideBanner = true

@@ -47,10 +47,15 @@ func (h *Handlers) showOrgLogin(c echo.Context) error {
 	return render(c, http.StatusOK, pages.OrgLogin(pages.OrgLoginProps{
 		Layout: h.layoutProps(c, "Sign in to "+org.Name), Org: *org, Connections: conns,
 		ReturnTo: localPath(c.QueryParam("return_to")), LoggedOut: c.QueryParam("logged_out") != "",
+		CanLink: currentUser(c) != nil,
 	}))
 }
 
 func isTestStart(c echo.Context) bool { return c.QueryParam("test") == "1" }
+
+// isLinkStart is a signed-in person's start of the link step (a test
+// start is never a link).
+func isLinkStart(c echo.Context) bool { return c.QueryParam("link") == "1" && !isTestStart(c) }
 
 // startSSO begins a login through a connection (or an admin's test of it)
 // and sends the browser to the IdP.
@@ -75,6 +80,16 @@ func (h *Handlers) startSSO(c echo.Context) error {
 	if req.IsTest {
 		uid := currentUser(c).ID
 		req.UserID = &uid
+	} else if isLinkStart(c) {
+		// Another org's IdP may not link identities to the account it
+		// signed in: linking needs the person's own sign-in, or this org's.
+		if scope := sessionOrg(c); scope != 0 && scope != org.ID {
+			return echo.NewHTTPError(http.StatusForbidden, "You signed in through another organization's single sign-on. Log in with your password to link this sign-in to your account.")
+		}
+		// The identity that comes back is linked to this account, and only
+		// while this account is still the one signed in (signin.link).
+		uid := currentUser(c).ID
+		req.IsLink, req.UserID = true, &uid
 	}
 	redirectURL, binding, err := h.signin.Begin(ctx, req)
 	if err != nil {
@@ -102,7 +117,11 @@ func (h *Handlers) startSSO(c echo.Context) error {
 // state came back, then shows a test result or logs the member in.
 func (h *Handlers) ssoCallback(c echo.Context) error {
 	org := currentOrg(c)
-	res, err := h.signin.Finish(c.Request().Context(), *org, c.Request(), h.takeBindingCookie(c, org))
+	var viewer int64
+	if u := currentUser(c); u != nil {
+		viewer = u.ID
+	}
+	res, err := h.signin.Finish(c.Request().Context(), *org, c.Request(), h.takeBindingCookie(c, org), viewer)
 	if err != nil {
 		conn := "unknown"
 		if res.Connection.PublicID != "" {

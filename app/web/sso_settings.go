@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -269,22 +268,12 @@ func (h *Handlers) adminWayIn(ctx context.Context, org *models.Organization) (st
 			}
 		}
 	}
-	members, err := h.authz.Members(org.ID)
+	admins, err := h.store.OrgAdmins(ctx, org.ID)
 	if err != nil {
 		return "", err
 	}
-	var admins []int64
-	for id, roles := range members {
-		if slices.Contains(roles, authz.RoleAdmin) {
-			admins = append(admins, id)
-		}
-	}
-	users, err := h.store.UsersByID(ctx, admins)
-	if err != nil {
-		return "", err
-	}
-	for _, u := range users {
-		if u.HasPassword() && u.Status == models.StatusActive {
+	for _, u := range admins {
+		if u.HasPassword() && !u.Disabled {
 			return "admin " + u.Email + " has a password", nil
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -70,6 +71,9 @@ type env struct {
 	echo  *echo.Echo
 	srv   *httptest.Server
 	logs  *syncBuffer
+
+	// resolver answers the DNS TXT lookups of domain verification.
+	resolver *fakeResolver
 }
 
 // newEnv starts an orgsso on a fresh database. Options default to generous
@@ -78,11 +82,13 @@ type env struct {
 func newEnv(t *testing.T, mutate ...func(*web.Options)) *env {
 	t.Helper()
 	db := testdb.Open(t, testdb.New(t))
-	az, err := authz.New(db.Write, slog.New(slog.DiscardHandler))
+	store := models.NewStore(db)
+	az, err := authz.New(store, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("authz: %v", err)
 	}
 	t.Cleanup(az.Close)
+	store.OnAccessChange(az.Changed)
 	opts := web.Options{
 		BaseURL:     "http://127.0.0.1",
 		SessionIdle: time.Hour,
@@ -95,7 +101,6 @@ func newEnv(t *testing.T, mutate ...func(*web.Options)) *env {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store := models.NewStore(db)
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
 		t.Fatal(err)
@@ -104,12 +109,15 @@ func newEnv(t *testing.T, mutate ...func(*web.Options)) *env {
 	if err != nil {
 		t.Fatalf("sealer: %v", err)
 	}
+	resolver := &fakeResolver{}
 	h := web.New(opts, web.Deps{
 		Store:  store,
 		Authz:  az,
-		Signin: signin.New(signin.Options{BaseURL: opts.BaseURL}, store, az, sealer, log),
+		Signin: signin.New(signin.Options{BaseURL: opts.BaseURL}, store, sealer, log),
 		Sealer: sealer,
 		Log:    log,
+
+		Resolver: resolver,
 	})
 	e, ok := h.(*echo.Echo)
 	if !ok {
@@ -117,7 +125,7 @@ func newEnv(t *testing.T, mutate ...func(*web.Options)) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close) // runs before the db closes: cleanups are LIFO
-	return &env{t: t, opts: opts, db: db, store: store, az: az, echo: e, srv: srv, logs: logs}
+	return &env{t: t, opts: opts, db: db, store: store, az: az, echo: e, srv: srv, logs: logs, resolver: resolver}
 }
 
 // in returns the same env reporting to t: subtests use it so that a
@@ -134,7 +142,7 @@ func (e *env) in(t *testing.T) *env {
 func (e *env) user(email string, edit ...func(*models.User)) models.User {
 	e.t.Helper()
 	hash := passwordHash(e.t)
-	u := models.User{Email: email, EmailVerified: true, PasswordHash: &hash, Status: models.StatusActive}
+	u := models.User{Email: email, EmailVerified: true, PasswordHash: &hash}
 	for _, f := range edit {
 		f(&u)
 	}
@@ -145,7 +153,16 @@ func (e *env) user(email string, edit ...func(*models.User)) models.User {
 	return u
 }
 
-func pending(u *models.User) { u.Status = models.StatusPending }
+func disabled(u *models.User) { u.Disabled = true }
+
+// grantPending makes u a member of o with roles, waiting for activation.
+func (e *env) grantPending(u models.User, o models.Organization, roles ...string) {
+	e.t.Helper()
+	e.grant(u, o, roles...)
+	if err := e.store.SetMemberStatus(context.Background(), o.ID, u.ID, models.StatusPending); err != nil {
+		e.t.Fatalf("pending: %v", err)
+	}
+}
 
 func (e *env) org(slug, name string) models.Organization {
 	e.t.Helper()
@@ -158,25 +175,28 @@ func (e *env) org(slug, name string) models.Organization {
 
 func (e *env) grant(u models.User, o models.Organization, roles ...string) {
 	e.t.Helper()
-	if err := e.az.SetRoles(context.Background(), u.ID, o.ID, roles); err != nil {
+	if err := e.store.PutMember(context.Background(), o.ID, u.ID, roles); err != nil {
 		e.t.Fatalf("set roles: %v", err)
 	}
 }
 
 func (e *env) platformAdmin(u models.User) {
 	e.t.Helper()
-	if err := e.az.SetPlatformAdmin(context.Background(), u.ID, true); err != nil {
+	if err := e.store.SetPlatformAdmin(context.Background(), u.ID, true); err != nil {
 		e.t.Fatalf("platform admin: %v", err)
 	}
 }
 
 func (e *env) roles(u models.User, o models.Organization) []string {
 	e.t.Helper()
-	r, err := e.az.Roles(u.ID, o.ID)
+	m, err := e.store.Membership(context.Background(), o.ID, u.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
 	if err != nil {
 		e.t.Fatalf("roles: %v", err)
 	}
-	return r
+	return m.RoleList()
 }
 
 func (e *env) reloadUser(u models.User) models.User {
@@ -228,8 +248,8 @@ func (e *env) count(table string, where string, args ...any) int64 {
 // snapshot is every piece of state a request could change, to prove that a
 // refused request changed nothing.
 type snapshot struct {
-	Orgs, Rules, Users, Settings, Connections []string
-	Sessions, Audit, TestRuns, IdentityLinks  int64
+	Orgs, Members, Users, Settings, Connections, Invites, Domains []string
+	Sessions, Audit, TestRuns, IdentityLinks                      int64
 }
 
 func (e *env) snapshot() snapshot {
@@ -256,8 +276,10 @@ func (e *env) snapshot() snapshot {
 		return out
 	}
 	s.Orgs = lines(`SELECT slug || '|' || name || '|' || sso_enabled || '|' || sso_enforced || '|' || version FROM organizations`)
-	s.Rules = lines(`SELECT ptype || ',' || v0 || ',' || v1 || ',' || v2 || ',' || v3 FROM casbin_rule`)
-	s.Users = lines(`SELECT email || '|' || status || '|' || must_change_password || '|' || COALESCE(password_hash, '') FROM users`)
+	s.Members = lines(`SELECT org_id || '|' || user_id || '|' || roles || '|' || status FROM memberships`)
+	s.Users = lines(`SELECT email || '|' || disabled || '|' || platform_admin || '|' || must_change_password || '|' || COALESCE(password_hash, '') FROM users`)
+	s.Invites = lines(`SELECT org_id || '|' || email || '|' || role || '|' || (accepted_at IS NULL) || '|' || (revoked_at IS NULL) FROM invites`)
+	s.Domains = lines(`SELECT org_id || '|' || domain || '|' || (verified_at IS NULL) FROM verified_domains`)
 	s.Settings = lines(`SELECT key || '=' || value FROM settings`)
 	s.Connections = lines(`SELECT org_id || '|' || public_id || '|' || display_name || '|' || active || '|' || version || '|' || config || '|' || provisioning || '|' || sealed_secret FROM connections`)
 	s.TestRuns = e.count("test_runs", "")
