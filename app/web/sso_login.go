@@ -217,7 +217,12 @@ func (h *Handlers) loginProblem(c echo.Context, err error) error {
 		h.log.Info("sso login refused", "code", p.Code, "err", p.Err)
 	}
 	lp := h.layoutProps(c, p.Title)
-	return render(c, p.Status, pages.Error(pages.ErrorProps{Layout: lp, Status: p.Status, Message: p.Message, Hint: p.Hint}))
+	ep := pages.ErrorProps{Layout: lp, Status: p.Status, Message: p.Message, Hint: p.Hint}
+	if org := currentOrg(c); org != nil {
+		// A member stays with the org: its sign-in page, not the platform's.
+		ep.Next, ep.NextLabel = "/o/"+org.Slug+"/login", "Back to "+org.Name+"'s sign-in page"
+	}
+	return render(c, p.Status, pages.Error(ep))
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -68,3 +68,18 @@ func TestCallbackPostIsJudgedByStateNotCSRF(t *testing.T) {
 		t.Fatalf("callback page says %q", msg)
 	}
 }
+
+// A member's failed sign-in keeps them with the org: the error page and the
+// header's "Log in" lead to the org's sign-in page, not the platform's.
+func TestSignInErrorLeadsBackToTheOrg(t *testing.T) {
+	t.Parallel()
+	f := newSSOFixture(t)
+	p := f.e.client().get("/o/acme/oidc/callback?state=unknown&code=x")
+	assertStatus(t, p, http.StatusBadRequest)
+	if href, _ := p.testid("error-next").Attr("href"); href != "/o/acme/login" {
+		t.Errorf("error page link %q, want /o/acme/login", href)
+	}
+	if href, _ := p.testid("nav-login").Attr("href"); href != "/o/acme/login" {
+		t.Errorf("header log in link %q, want /o/acme/login", href)
+	}
+}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/app/authz"
@@ -372,7 +373,39 @@ func (c *client) do(method, path string, form url.Values, header http.Header) *p
 	if err != nil {
 		c.t.Fatalf("%s %s: parse: %v", method, path, err)
 	}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		if problem := badAttributes(b); problem != "" {
+			c.t.Errorf("%s %s: malformed HTML: %s", method, path, problem)
+		}
+	}
 	return &page{status: res.StatusCode, header: res.Header, body: string(b), doc: doc}
+}
+
+// badAttributes finds what a browser would silently drop or misread in a
+// page: an attribute given twice on one element, or one whose name is a
+// word of template code (a templ "if … else" inside a tag once rendered a
+// literal "else" attribute on every input).
+func badAttributes(page []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(page))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			seen := map[string]bool{}
+			for _, a := range tok.Attr {
+				if seen[a.Key] {
+					return "<" + tok.Data + "> has " + a.Key + " twice"
+				}
+				seen[a.Key] = true
+				switch a.Key {
+				case "if", "else", "switch", "case", "{", "}":
+					return "<" + tok.Data + "> has an attribute named " + a.Key
+				}
+			}
+		}
+	}
 }
 
 func (c *client) get(path string) *page { return c.do(http.MethodGet, path, nil, nil) }

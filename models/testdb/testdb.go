@@ -1,7 +1,8 @@
 // Package testdb gives tests fresh, migrated databases: always SQLite in a
-// temporary folder, and PostgreSQL when a server is reachable
-// (ORGSSO_TEST_POSTGRES_URL, or one answering on 127.0.0.1:5432). Each
-// PostgreSQL test gets its own database, dropped when the test ends.
+// temporary folder, and PostgreSQL on the server ORGSSO_TEST_POSTGRES_URL
+// names (never one found on its own: tests create and drop databases
+// there). Each PostgreSQL test gets its own database, dropped when the
+// test ends.
 package testdb
 
 import (
@@ -21,23 +22,20 @@ import (
 	"github.com/orgsso/orgsso/models"
 )
 
-// DefaultPostgresURL is tried when ORGSSO_TEST_POSTGRES_URL is not set.
-const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
 var probe struct {
 	once   sync.Once
 	url    string
 	reason string
 }
 
-// PostgresURL returns the admin URL of a reachable PostgreSQL server, or ""
-// and why not. When ORGSSO_TEST_POSTGRES_URL is set, the server must answer.
+// PostgresURL returns the admin URL of the PostgreSQL server named by
+// ORGSSO_TEST_POSTGRES_URL, or "" and why not.
 func PostgresURL() (string, string) {
 	probe.once.Do(func() {
 		u := os.Getenv("ORGSSO_TEST_POSTGRES_URL")
-		explicit := u != ""
-		if !explicit {
-			u = DefaultPostgresURL
+		if u == "" {
+			probe.reason = "ORGSSO_TEST_POSTGRES_URL is not set"
+			return
 		}
 		db, err := sql.Open("pgx", u)
 		if err == nil {
@@ -46,13 +44,10 @@ func PostgresURL() (string, string) {
 			cancel()
 			db.Close()
 		}
-		switch {
-		case err == nil:
+		if err == nil {
 			probe.url = u
-		case explicit:
+		} else {
 			probe.reason = "ORGSSO_TEST_POSTGRES_URL is set but the server does not answer: " + err.Error()
-		default:
-			probe.reason = "no PostgreSQL server answers on 127.0.0.1:5432 and ORGSSO_TEST_POSTGRES_URL is not set"
 		}
 	})
 	return probe.url, probe.reason
@@ -65,8 +60,8 @@ type Dialect struct {
 	New func(t testing.TB) string
 }
 
-// Dialects returns SQLite and, when reachable, PostgreSQL. An unreachable
-// PostgreSQL named by ORGSSO_TEST_POSTGRES_URL fails the test.
+// Dialects returns SQLite and, when ORGSSO_TEST_POSTGRES_URL names a
+// server, PostgreSQL. An unreachable server named there fails the test.
 func Dialects(t testing.TB) []Dialect {
 	out := []Dialect{{Name: models.DialectSQLite, New: NewSQLite}}
 	pg, reason := PostgresURL()
@@ -85,8 +80,8 @@ func NewSQLite(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "orgsso.db")
 }
 
-// NewPostgres creates a new database on the reachable server, drops it when
-// t ends, and returns its URL. It skips t when no server is reachable.
+// NewPostgres creates a new database on the named server, drops it when t
+// ends, and returns its URL. It skips t when no server is named.
 func NewPostgres(t testing.TB) string {
 	t.Helper()
 	admin, reason := PostgresURL()
