@@ -28,8 +28,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"golang.org/x/net/html"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/net/html"
 
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/password"
