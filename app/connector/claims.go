@@ -56,6 +56,9 @@ func (m ClaimMapping) WithDefaults() ClaimMapping {
 // and groupsClaim ("groups" when empty). Groups may be a JSON array of
 // strings, a single string, or a comma-separated string.
 //
+// Name falls back to given and family name joined by a space when the name
+// claim is absent or empty.
+//
 // EmailVerified is true only when the email comes from the "email" claim and
 // "email_verified" in the same map is true (or "true"): email_verified
 // vouches for the email claim, not for preferred_username or other claims.
@@ -77,6 +80,10 @@ func MapClaims(claims map[string]any, mapping ClaimMapping, groupsClaim string) 
 		Picture:    ClaimString(claims, m.Picture),
 		Groups:     ClaimStrings(claims, groupsClaim),
 		Claims:     SanitizeClaims(claims),
+	}
+	if id.Name == "" {
+		// Some IdPs send only the parts.
+		id.Name = strings.TrimSpace(strings.TrimSpace(id.GivenName) + " " + strings.TrimSpace(id.FamilyName))
 	}
 	if m.Email == "email" && id.Email != "" {
 		id.EmailVerified = ClaimBool(claims, "email_verified")

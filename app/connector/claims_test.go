@@ -22,6 +22,16 @@ func TestMapClaims(t *testing.T) {
 				Picture: "p", Groups: []string{"IT", "Data"}},
 		},
 		{
+			name:   "name from given and family name",
+			claims: map[string]any{"sub": "u1", "given_name": "Dana", "family_name": "Scully"},
+			want:   Identity{Subject: "u1", Name: "Dana Scully", GivenName: "Dana", FamilyName: "Scully"},
+		},
+		{
+			name:   "name from given name alone",
+			claims: map[string]any{"sub": "u1", "given_name": "Dana", "name": ""},
+			want:   Identity{Subject: "u1", Name: "Dana", GivenName: "Dana"},
+		},
+		{
 			name:   "email_verified as string",
 			claims: map[string]any{"sub": "u1", "email": "a@x.com", "email_verified": "true"},
 			want:   Identity{Subject: "u1", Email: "a@x.com", EmailVerified: true},

@@ -74,8 +74,15 @@ func (h *Handlers) startSSO(c echo.Context) error {
 		return err
 	}
 	req.Connection = conn
-	if hint := strings.TrimSpace(c.QueryParam("login_hint")); hint != "" {
-		req.Forwarded = map[string]string{"login_hint": truncate(hint, 254)}
+	// Every other parameter of the start URL is offered; the connector
+	// forwards only those its connection lists, length-limited.
+	for name, values := range c.QueryParams() {
+		if v := strings.TrimSpace(values[0]); v != "" && name != "test" && name != "link" && name != "return_to" {
+			if req.Forwarded == nil {
+				req.Forwarded = map[string]string{}
+			}
+			req.Forwarded[name] = v
+		}
 	}
 	if req.IsTest {
 		uid := currentUser(c).ID

@@ -47,6 +47,9 @@ type Client struct {
 	// RequirePKCE makes the token endpoint refuse a code exchanged without
 	// a code_verifier.
 	RequirePKCE bool
+	// RefreshTokens lets the client use the refresh_token grant: a login
+	// that asks for the offline_access scope then gets a refresh token.
+	RefreshTokens bool
 }
 
 // User is a person who can log in at the test IdP.
@@ -71,6 +74,25 @@ type IDToken struct {
 	// SignWithUnpublishedKey signs the token with a key that is not in the
 	// JWKS (same key id), so its signature cannot be verified.
 	SignWithUnpublishedKey bool
+	// UnpublishedKeyID, when set, signs the token with a new key under this
+	// key id, which the JWKS never contains (a rotation that never happened).
+	UnpublishedKeyID string
+}
+
+// Revocation is one request to the revocation endpoint (RFC 7009), as the
+// IdP received it.
+type Revocation struct {
+	Token         string
+	TokenTypeHint string
+	ClientID      string
+	// AuthMethod is how the client authenticated: AuthBasic, AuthPost or
+	// AuthNone.
+	AuthMethod string
+	// Issued is "access_token" or "refresh_token" when Token is one the token
+	// endpoint issued, "" otherwise.
+	Issued string
+	// Status is the HTTP status the endpoint answered.
+	Status int
 }
 
 // Logout is one session terminated at the end_session endpoint.
@@ -108,6 +130,7 @@ type OIDCServer struct {
 	alg      jose.SignatureAlgorithm
 
 	discoveryHits, jwksHits, tokenHits, userinfoHits, authorizeHits atomic.Int64
+	jwksDelay                                                       atomic.Int64 // nanoseconds
 
 	mu                   sync.Mutex
 	keys                 []*key // the last one signs
@@ -123,7 +146,10 @@ type OIDCServer struct {
 	authRequests         map[string]*authRequest
 	codes                map[string]string
 	tokens               map[string]*accessToken
+	refreshTokens        map[string]*accessToken // refresh token → the grant it renews
 	logouts              []Logout
+	revocations          []Revocation
+	issued               map[string]string // token → "access_token" | "refresh_token"
 	lastAuthorize        url.Values
 	lastTokenAuth        string
 }
@@ -135,6 +161,7 @@ func NewOIDC(t testing.TB, opts ...Option) *OIDCServer {
 	s := &OIDCServer{
 		alg: jose.RS256, clients: map[string]Client{}, users: map[string]User{}, groupsClaim: "groups",
 		authRequests: map[string]*authRequest{}, codes: map[string]string{}, tokens: map[string]*accessToken{},
+		refreshTokens: map[string]*accessToken{}, issued: map[string]string{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -182,6 +209,9 @@ func (s *OIDCServer) JWKSURL() string { return s.Issuer() + "/keys" }
 
 // EndSessionURL returns the end_session endpoint.
 func (s *OIDCServer) EndSessionURL() string { return s.Issuer() + "/end_session" }
+
+// RevocationURL returns the revocation endpoint (RFC 7009).
+func (s *OIDCServer) RevocationURL() string { return s.Issuer() + "/revoke" }
 
 // SigningAlgorithm returns "RS256" or "ES256".
 func (s *OIDCServer) SigningAlgorithm() string { return string(s.alg) }
@@ -270,6 +300,41 @@ func (s *OIDCServer) RotateKey() {
 	s.keys = append(s.keys, k)
 }
 
+// RotateKeyDroppingOld replaces every published key by a new one (with a new
+// key id) and signs with it from now on: tokens signed before no longer
+// verify.
+func (s *OIDCServer) RotateKeyDroppingOld() {
+	k, err := newKey(s.alg)
+	if err != nil {
+		panic(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = []*key{k}
+}
+
+// KeyIDs returns the published key ids; the last one signs.
+func (s *OIDCServer) KeyIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, len(s.keys))
+	for i, k := range s.keys {
+		ids[i] = k.id
+	}
+	return ids
+}
+
+// SetJWKSDelay makes the JWKS endpoint wait d before answering, so tests can
+// have several requests arrive while one fetch is under way.
+func (s *OIDCServer) SetJWKSDelay(d time.Duration) { s.jwksDelay.Store(int64(d)) }
+
+// Revocations returns the requests received at the revocation endpoint.
+func (s *OIDCServer) Revocations() []Revocation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.revocations)
+}
+
 // DiscoveryHits counts requests to /.well-known/openid-configuration.
 func (s *OIDCServer) DiscoveryHits() int64 { return s.discoveryHits.Load() }
 
@@ -347,6 +412,13 @@ func (s *OIDCServer) routes() http.Handler {
 			s.discoveryHits.Add(1)
 		case "/keys":
 			s.jwksHits.Add(1)
+			if d := time.Duration(s.jwksDelay.Load()); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-r.Context().Done():
+					return
+				}
+			}
 		case "/authorize":
 			s.authorizeHits.Add(1)
 			s.mu.Lock()
@@ -359,6 +431,9 @@ func (s *OIDCServer) routes() http.Handler {
 		case "/userinfo":
 			s.userinfoHits.Add(1)
 			s.userinfo(w, r, mux)
+			return
+		case "/revoke":
+			s.revoke(w, r, mux)
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -432,14 +507,21 @@ func (s *OIDCServer) token(w http.ResponseWriter, r *http.Request, next http.Han
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "code_verifier required"})
 		return
 	}
-	if tamper == nil {
-		next.ServeHTTP(w, r)
-		return
-	}
 	rec := httptest.NewRecorder()
 	next.ServeHTTP(rec, r)
 	var resp map[string]any
 	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &resp) != nil {
+		copyRecorded(w, rec)
+		return
+	}
+	s.mu.Lock()
+	for _, kind := range []string{"access_token", "refresh_token"} {
+		if t, _ := resp[kind].(string); t != "" {
+			s.issued[t] = kind
+		}
+	}
+	s.mu.Unlock()
+	if tamper == nil {
 		copyRecorded(w, rec)
 		return
 	}
@@ -451,6 +533,30 @@ func (s *OIDCServer) token(w http.ResponseWriter, r *http.Request, next http.Han
 	}
 	resp["id_token"] = signed
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// revoke records the request, then lets op answer (it checks the client's
+// credentials and revokes the token in storage).
+func (s *OIDCServer) revoke(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rv := Revocation{Token: r.PostForm.Get("token"), TokenTypeHint: r.PostForm.Get("token_type_hint"),
+		ClientID: r.PostForm.Get("client_id"), AuthMethod: AuthNone}
+	if id, _, ok := r.BasicAuth(); ok {
+		rv.AuthMethod, rv.ClientID = AuthBasic, id
+	} else if r.PostForm.Get("client_secret") != "" {
+		rv.AuthMethod = AuthPost
+	}
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, r)
+	rv.Status = rec.Code
+	s.mu.Lock()
+	rv.Issued = s.issued[rv.Token]
+	s.revocations = append(s.revocations, rv)
+	s.mu.Unlock()
+	copyRecorded(w, rec)
 }
 
 func (s *OIDCServer) tamper(raw string, fn func(*IDToken)) (string, error) {
@@ -470,15 +576,18 @@ func (s *OIDCServer) tamper(raw string, fn func(*IDToken)) (string, error) {
 	s.mu.Lock()
 	k := s.keys[len(s.keys)-1]
 	s.mu.Unlock()
-	priv := k.priv
-	if t.SignWithUnpublishedKey {
+	priv, kid := k.priv, k.id
+	if t.SignWithUnpublishedKey || t.UnpublishedKeyID != "" {
 		other, err := newKey(s.alg)
 		if err != nil {
 			return "", err
 		}
 		priv = other.priv
+		if t.UnpublishedKeyID != "" {
+			kid = t.UnpublishedKeyID
+		}
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: &jose.JSONWebKey{Key: priv, KeyID: k.id}},
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: &jose.JSONWebKey{Key: priv, KeyID: kid}},
 		(&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		return "", err

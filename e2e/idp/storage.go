@@ -91,7 +91,12 @@ func (c client) ApplicationType() op.ApplicationType { return op.ApplicationType
 func (c client) ResponseTypes() []oidc.ResponseType {
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
 }
-func (c client) GrantTypes() []oidc.GrantType   { return []oidc.GrantType{oidc.GrantTypeCode} }
+func (c client) GrantTypes() []oidc.GrantType {
+	if c.c.RefreshTokens {
+		return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	}
+	return []oidc.GrantType{oidc.GrantTypeCode}
+}
 func (c client) LoginURL(id string) string      { return c.s.Issuer() + "/login?id=" + id }
 func (c client) IDTokenLifetime() time.Duration { return 5 * time.Minute }
 func (c client) DevMode() bool                  { return true } // allows http redirect URIs
@@ -196,8 +201,22 @@ func (st storage) CreateAccessToken(_ context.Context, r op.TokenRequest) (strin
 	return id, exp, nil
 }
 
-func (st storage) CreateAccessAndRefreshTokens(context.Context, op.TokenRequest, string) (string, string, time.Time, error) {
-	return "", "", time.Time{}, errors.New("refresh tokens are not supported by the test IdP")
+// CreateAccessAndRefreshTokens issues both for a login with offline_access
+// by a client with RefreshTokens. Refreshing is not supported: the refresh
+// token exists to be revoked.
+func (st storage) CreateAccessAndRefreshTokens(ctx context.Context, r op.TokenRequest, current string) (string, string, time.Time, error) {
+	if current != "" {
+		return "", "", time.Time{}, errors.New("refreshing is not supported by the test IdP")
+	}
+	id, exp, err := st.CreateAccessToken(ctx, r)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	st.s.mu.Lock()
+	defer st.s.mu.Unlock()
+	refresh := randomID()
+	st.s.refreshTokens[refresh] = st.s.tokens[id]
+	return id, refresh, exp, nil
 }
 
 func (st storage) TokenRequestByRefreshToken(context.Context, string) (op.RefreshTokenRequest, error) {
@@ -211,9 +230,21 @@ func (st storage) TerminateSession(_ context.Context, userID, clientID string) e
 	return nil
 }
 
-func (st storage) RevokeToken(context.Context, string, string, string) *oidc.Error { return nil }
+// RevokeToken forgets an access token (by id) or a refresh token.
+func (st storage) RevokeToken(_ context.Context, token, _, _ string) *oidc.Error {
+	st.s.mu.Lock()
+	defer st.s.mu.Unlock()
+	delete(st.s.tokens, token)
+	delete(st.s.refreshTokens, token)
+	return nil
+}
 
-func (st storage) GetRefreshTokenInfo(context.Context, string, string) (string, string, error) {
+func (st storage) GetRefreshTokenInfo(_ context.Context, clientID, token string) (string, string, error) {
+	st.s.mu.Lock()
+	defer st.s.mu.Unlock()
+	if t, ok := st.s.refreshTokens[token]; ok && t.clientID == clientID {
+		return t.subject, token, nil
+	}
 	return "", "", op.ErrInvalidRefreshToken
 }
 

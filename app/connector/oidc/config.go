@@ -29,15 +29,16 @@ type Config struct {
 	// Issuer is the IdP's issuer URL, compared exactly with the iss claim.
 	Issuer string `json:"issuer"`
 	// Discovery reads the endpoints from Issuer + /.well-known/openid-configuration.
-	// When false, AuthorizationURL, TokenURL and JWKSURL are required.
+	// When false, AuthorizationURL, TokenURL and JWKSURL are required. Each
+	// endpoint URL set below overrides the discovered one either way.
 	Discovery        bool   `json:"discovery"`
 	AuthorizationURL string `json:"authorizationURL,omitempty"`
 	TokenURL         string `json:"tokenURL,omitempty"`
 	UserinfoURL      string `json:"userinfoURL,omitempty"`
 	JWKSURL          string `json:"jwksURL,omitempty"`
 	EndSessionURL    string `json:"endSessionURL,omitempty"`
-	// RevocationURL is stored for completeness; the connector does not
-	// revoke tokens (it keeps none).
+	// RevocationURL is where the login's tokens are revoked (RFC 7009) once
+	// they have served; default the discovered revocation_endpoint, if any.
 	RevocationURL string `json:"revocationURL,omitempty"`
 	ClientID      string `json:"clientID"`
 	// ClientAuthMethod is AuthBasic (default) or AuthPost.
@@ -53,8 +54,10 @@ type Config struct {
 	ClaimMapping         connector.ClaimMapping `json:"claimMapping"`
 	// GroupsClaim names the groups claim; default "groups". May be a URL.
 	GroupsClaim string `json:"groupsClaim,omitempty"`
-	// ForwardedLoginParams are the login parameters (e.g. login_hint) that
-	// Begin passes on from LoginRequest.ForwardedParams.
+	// ForwardedLoginParams names the login parameters (e.g. login_hint,
+	// domain_hint, prompt, acr_values) that Begin passes on from
+	// LoginRequest.ForwardedParams; values longer than 256 bytes are dropped.
+	// Protocol parameters (protocolParams) are refused.
 	ForwardedLoginParams []string `json:"forwardedLoginParams,omitempty"`
 
 	// ClientSecret is filled in by the caller from the sealed store; never
@@ -65,7 +68,12 @@ type Config struct {
 // protocolParams may not be overridden by forwarded login parameters.
 var protocolParams = []string{
 	"client_id", "redirect_uri", "response_type", "response_mode", "scope", "state", "nonce",
-	"code_challenge", "code_challenge_method", "request", "request_uri", "client_secret",
+	"code_challenge", "code_challenge_method", "code_verifier", "request", "request_uri", "client_secret",
+}
+
+// isProtocolParam reports whether name is one of protocolParams, in any case.
+func isProtocolParam(name string) bool {
+	return slices.ContainsFunc(protocolParams, func(p string) bool { return strings.EqualFold(p, name) })
 }
 
 // WithDefaults returns c with defaults applied and whitespace trimmed.
@@ -98,6 +106,13 @@ func (c Config) WithDefaults() Config {
 		c.GroupsClaim = connector.DefaultGroupsClaim
 	}
 	c.ClaimMapping = c.ClaimMapping.WithDefaults()
+	var params []string
+	for _, p := range c.ForwardedLoginParams {
+		if p = strings.TrimSpace(p); p != "" && !slices.Contains(params, p) {
+			params = append(params, p)
+		}
+	}
+	c.ForwardedLoginParams = params
 	return c
 }
 
@@ -146,10 +161,11 @@ func (c Config) Validate() map[string]string {
 		}
 	}
 	for _, p := range c.ForwardedLoginParams {
-		p = strings.TrimSpace(p)
-		if slices.Contains(protocolParams, p) {
-			errs["forwardedLoginParams"] = fmt.Sprintf("%q is set by orgsso itself and cannot be forwarded.", p)
-		} else if p == "" || strings.ContainsAny(p, " &=?#") {
+		if isProtocolParam(p) {
+			errs["forwardedLoginParams"] = fmt.Sprintf(
+				"%q is a protocol parameter that orgsso sets itself, so it cannot be forwarded. "+
+					"Forward only login parameters such as login_hint, domain_hint, prompt or acr_values.", p)
+		} else if strings.ContainsAny(p, " &=?#") {
 			errs["forwardedLoginParams"] = fmt.Sprintf("%q is not a valid parameter name.", p)
 		}
 	}

@@ -1,6 +1,8 @@
 package oidc
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/orgsso/orgsso/app/connector"
@@ -35,6 +37,9 @@ func TestValidate(t *testing.T) {
 		{name: "bad claims source", mutate: func(c *Config) { c.ClaimsSource = "token" }, wantField: "claimsSource"},
 		{name: "scope with a space", mutate: func(c *Config) { c.Scopes = []string{"openid email"} }, wantField: "scopes"},
 		{name: "forwarding a protocol param", mutate: func(c *Config) { c.ForwardedLoginParams = []string{"redirect_uri"} }, wantField: "forwardedLoginParams"},
+		{name: "forwarding login params", mutate: func(c *Config) {
+			c.ForwardedLoginParams = []string{"login_hint", "domain_hint", "prompt", "acr_values", " "}
+		}},
 		{name: "http end session on public host", mutate: func(c *Config) { c.EndSessionURL = "http://idp.example.com/logout" }, wantField: "endSessionURL"},
 	}
 	for _, tc := range tests {
@@ -52,6 +57,20 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("no error for %s; got %v", tc.wantField, errs)
 			}
 		})
+	}
+}
+
+// Each protocol parameter is refused by name, in any case, with a message
+// that says why and what may be forwarded.
+func TestValidateRefusesProtocolParams(t *testing.T) {
+	for _, p := range []string{"state", "nonce", "redirect_uri", "client_id", "response_type", "scope",
+		"code_challenge", "code_challenge_method", "code_verifier", "Nonce", "STATE"} {
+		c := Config{Issuer: "https://idp.example.com", Discovery: true, ClientID: "abc", ForwardedLoginParams: []string{"login_hint", p}}
+		msg := c.Validate()["forwardedLoginParams"]
+		want := fmt.Sprintf("%q is a protocol parameter that orgsso sets itself, so it cannot be forwarded.", p)
+		if !strings.HasPrefix(msg, want) || !strings.Contains(msg, "login_hint, domain_hint, prompt or acr_values") {
+			t.Errorf("%s: message %q", p, msg)
+		}
 	}
 }
 

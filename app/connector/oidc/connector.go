@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -31,15 +33,28 @@ var defaultAlgs = []string{
 	oidc.PS256, oidc.PS384, oidc.PS512, oidc.EdDSA,
 }
 
+// DefaultClockSkew is how far the clocks of orgsso and an IdP may differ:
+// an ID token is accepted until exp plus the skew, and refused when its nbf
+// or iat lies more than the skew in the future.
+const DefaultClockSkew = 2 * time.Minute
+
+// maxForwardedValue is the longest login parameter value forwarded to the
+// IdP; longer values are dropped, not cut (a cut login_hint names someone else).
+const maxForwardedValue = 256
+
 type oidcConnector struct {
 	cfg        Config
 	client     *http.Client
+	timeout    time.Duration // of one outbound request
 	logger     *slog.Logger
 	provider   *oidc.Provider
 	verifier   *oidc.IDTokenVerifier
 	keys       *keySet
 	oauth      oauth2.Config // RedirectURL set per login
 	endSession string
+	revocation string
+	skew       time.Duration
+	now        func() time.Time
 }
 
 // Open returns the connector for c. With discovery on it fetches the
@@ -71,11 +86,21 @@ func (c Config) Open(ctx context.Context, httpClient *http.Client, logger *slog.
 	}
 	ctx = oidc.ClientContext(ctx, httpClient)
 
-	oc := &oidcConnector{cfg: c, client: httpClient, logger: logger}
+	oc := &oidcConnector{cfg: c, client: httpClient, timeout: outbound.DefaultTimeout, logger: logger,
+		skew: DefaultClockSkew, now: time.Now}
+	if httpClient.Timeout > 0 {
+		oc.timeout = httpClient.Timeout
+	}
+	// Every endpoint entered in the form overrides the discovered one,
+	// whatever the discovery setting.
 	var meta struct {
-		EndSession string   `json:"end_session_endpoint"`
-		Algs       []string `json:"id_token_signing_alg_values_supported"`
+		Auth       string   `json:"authorization_endpoint"`
+		Token      string   `json:"token_endpoint"`
+		Userinfo   string   `json:"userinfo_endpoint"`
 		JWKS       string   `json:"jwks_uri"`
+		EndSession string   `json:"end_session_endpoint"`
+		Revocation string   `json:"revocation_endpoint"`
+		Algs       []string `json:"id_token_signing_alg_values_supported"`
 	}
 	if c.Discovery {
 		p, err := oidc.NewProvider(ctx, c.Issuer)
@@ -86,42 +111,37 @@ func (c Config) Open(ctx context.Context, httpClient *http.Client, logger *slog.
 			return nil, connector.NewError(connector.CodeDiscoveryFailed,
 				"The discovery document of "+c.Issuer+" could not be read.", err)
 		}
-		oc.provider = p
-	} else {
-		oc.provider = (&oidc.ProviderConfig{
-			IssuerURL:   c.Issuer,
-			AuthURL:     c.AuthorizationURL,
-			TokenURL:    c.TokenURL,
-			UserInfoURL: c.UserinfoURL,
-			JWKSURL:     c.JWKSURL,
-			Algorithms:  defaultAlgs,
-		}).NewProvider(ctx)
 	}
-	oc.endSession = c.EndSessionURL
-	if oc.endSession == "" {
-		oc.endSession = meta.EndSession
+	override := func(configured, discovered string) string {
+		if configured != "" {
+			return configured
+		}
+		return discovered
 	}
-	algs := allowedAlgs(meta.Algs)
-	jwksURL := c.JWKSURL
-	if jwksURL == "" {
-		jwksURL = meta.JWKS
-	}
+	jwksURL := override(c.JWKSURL, meta.JWKS)
 	if jwksURL == "" {
 		return nil, connector.NewError(connector.CodeDiscoveryFailed,
 			"The identity provider does not publish a JWKS (jwks_uri) to verify ID tokens with.", nil)
 	}
-	oc.keys = newKeySet(jwksURL, httpClient)
+	algs := allowedAlgs(meta.Algs)
+	oc.provider = (&oidc.ProviderConfig{
+		IssuerURL:   c.Issuer,
+		AuthURL:     override(c.AuthorizationURL, meta.Auth),
+		TokenURL:    override(c.TokenURL, meta.Token),
+		UserInfoURL: override(c.UserinfoURL, meta.Userinfo),
+		JWKSURL:     jwksURL,
+		Algorithms:  algs,
+	}).NewProvider(ctx)
+	oc.endSession = override(c.EndSessionURL, meta.EndSession)
+	oc.revocation = override(c.RevocationURL, meta.Revocation)
+	oc.keys = newKeySet(jwksURL, httpClient, oc.timeout)
 	oc.verifier = oidc.NewVerifier(c.Issuer, oc.keys, &oidc.Config{
 		ClientID:             c.ClientID,
 		SupportedSigningAlgs: algs,
+		// exp, nbf and iat are checked in checkIDToken with one clock skew.
+		SkipExpiryCheck: true,
 	})
 	endpoint := oc.provider.Endpoint()
-	if c.AuthorizationURL != "" {
-		endpoint.AuthURL = c.AuthorizationURL
-	}
-	if c.TokenURL != "" {
-		endpoint.TokenURL = c.TokenURL
-	}
 	endpoint.AuthStyle = oauth2.AuthStyleInHeader
 	if c.ClientAuthMethod == AuthPost {
 		endpoint.AuthStyle = oauth2.AuthStyleInParams
@@ -204,14 +224,14 @@ func (oc *oidcConnector) Begin(ctx context.Context, req connector.LoginRequest) 
 		opts = append(opts, oauth2.SetAuthURLParam("code_challenge", p.Verifier),
 			oauth2.SetAuthURLParam("code_challenge_method", "plain"))
 	}
-	names := make([]string, 0, len(req.ForwardedParams))
-	for k := range req.ForwardedParams {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		if slices.Contains(oc.cfg.ForwardedLoginParams, k) && !slices.Contains(protocolParams, k) {
-			opts = append(opts, oauth2.SetAuthURLParam(k, req.ForwardedParams[k]))
+	for _, name := range oc.cfg.ForwardedLoginParams {
+		v := req.ForwardedParams[name]
+		switch {
+		case v == "" || isProtocolParam(name):
+		case len(v) > maxForwardedValue:
+			oc.logger.Info("oidc: login parameter too long, not forwarded", "param", name, "length", len(v))
+		default:
+			opts = append(opts, oauth2.SetAuthURLParam(name, v))
 		}
 	}
 	conf := oc.oauth
@@ -260,6 +280,8 @@ func (oc *oidcConnector) Finish(ctx context.Context, r *http.Request, pendingByt
 	if err != nil {
 		return connector.Identity{}, exchangeError(conf.Endpoint.TokenURL, err)
 	}
+	// The tokens served this login only (userinfo); none is kept after it.
+	defer oc.revoke(ctx, tok)
 	rawIDToken, _ := tok.Extra("id_token").(string)
 	if rawIDToken == "" {
 		return connector.Identity{}, connector.NewError(connector.CodeTokenExchangeFailed,
@@ -339,6 +361,9 @@ func (oc *oidcConnector) checkIDToken(t *oidc.IDToken, claims map[string]any, p 
 	if t.IssuedAt.IsZero() {
 		return connector.NewError(connector.CodeMissingClaim, "The ID token has no issue time (iat claim).", nil)
 	}
+	if err := oc.checkTimes(t, claims); err != nil {
+		return err
+	}
 	azp := connector.ClaimString(claims, "azp")
 	if (len(t.Audience) > 1 || azp != "") && azp != oc.cfg.ClientID {
 		reason := fmt.Sprintf("The ID token was issued to the party '%s', but this connection's client ID is '%s'.", azp, oc.cfg.ClientID)
@@ -357,16 +382,37 @@ func (oc *oidcConnector) checkIDToken(t *oidc.IDToken, claims map[string]any, p 
 	return nil
 }
 
+// checkTimes checks exp, nbf and iat against this server's clock, allowing
+// oc.skew either way.
+func (oc *oidcConnector) checkTimes(t *oidc.IDToken, claims map[string]any) error {
+	now := oc.now()
+	clocks := fmt.Sprintf(" This server's time is %s; if the two differ by more than %s, check the clocks of this server and the identity provider.",
+		formatTime(now), oc.skew)
+	if t.Expiry.IsZero() {
+		return connector.NewError(connector.CodeMissingClaim, "The ID token has no expiry time (exp claim).", nil)
+	}
+	if now.After(t.Expiry.Add(oc.skew)) {
+		return connector.NewError(connector.CodeTokenExpired, "The ID token expired at "+formatTime(t.Expiry)+"."+clocks, nil)
+	}
+	if nbf, ok := claims["nbf"].(float64); ok {
+		if at := time.Unix(int64(nbf), 0); at.After(now.Add(oc.skew)) {
+			return connector.NewError(connector.CodeTokenNotYetValid,
+				"The ID token is not valid before "+formatTime(at)+" (nbf claim), which is in the future."+clocks, nil)
+		}
+	}
+	if t.IssuedAt.After(now.Add(oc.skew)) {
+		return connector.NewError(connector.CodeTokenNotYetValid,
+			"The ID token says it was issued at "+formatTime(t.IssuedAt)+" (iat claim), which is in the future."+clocks, nil)
+	}
+	return nil
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
 // verifyError explains a failed go-oidc Verify. go-oidc reports only expiry
 // with a typed error, so the token's (unverified) claims are compared with
 // what was expected to name the cause; anything else is a signature problem.
 func (oc *oidcConnector) verifyError(raw string, err error) error {
-	var expired *oidc.TokenExpiredError
-	if errors.As(err, &expired) {
-		return connector.NewError(connector.CodeTokenExpired, fmt.Sprintf(
-			"The ID token expired at %s. If that is in the future, check the clocks of this server and the identity provider.",
-			expired.Expiry.UTC().Format("2006-01-02 15:04:05 UTC")), err)
-	}
 	msg := err.Error()
 	if strings.HasPrefix(msg, "failed to verify signature") || strings.Contains(msg, "malformed jwt") {
 		// Signature (or parsing) failed before any claim was checked.
@@ -374,6 +420,13 @@ func (oc *oidcConnector) verifyError(raw string, err error) error {
 		switch {
 		case strings.Contains(msg, "malformed jwt"):
 			reason = "The ID token is not a valid signed JWT, or uses a signing algorithm this connection does not accept."
+		case strings.Contains(msg, errUnknownKey.Error()):
+			var h struct {
+				Kid string `json:"kid"`
+			}
+			_ = unverifiedPart(raw, 0, &h)
+			reason = fmt.Sprintf("The ID token is signed with the key '%s', which the identity provider does not publish at %s, "+
+				"even after fetching its keys again.", h.Kid, oc.keys.url)
 		case strings.Contains(msg, "fetching keys"):
 			reason = "The identity provider's signing keys (JWKS) could not be fetched to verify the ID token."
 			var oe *outbound.Error
@@ -397,10 +450,6 @@ func (oc *oidcConnector) verifyError(raw string, err error) error {
 			"The ID token was issued for client '%s', but this connection's client ID is '%s'.",
 			strings.Join(c.Aud, "', '"), oc.cfg.ClientID), err)
 	}
-	if strings.Contains(err.Error(), "nbf") {
-		return connector.NewError(connector.CodeTokenNotYetValid,
-			"The ID token is not valid yet (nbf is in the future). Check the clocks of this server and the identity provider.", err)
-	}
 	return connector.NewError(connector.CodeSignatureInvalid, "The ID token could not be verified.", err)
 }
 
@@ -415,12 +464,15 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*[]string)(a))
 }
 
-func unverifiedClaims(raw string, v any) error {
+func unverifiedClaims(raw string, v any) error { return unverifiedPart(raw, 1, v) }
+
+// unverifiedPart decodes part i (0 header, 1 claims) of a compact JWS.
+func unverifiedPart(raw string, i int, v any) error {
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 {
 		return errors.New("not a JWS")
 	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	b, err := base64.RawURLEncoding.DecodeString(parts[i])
 	if err != nil {
 		return err
 	}
@@ -532,6 +584,62 @@ func exchangeError(tokenURL string, err error) error {
 		reason += " " + oe.Reason
 	}
 	return connector.NewError(connector.CodeTokenExchangeFailed, reason, err)
+}
+
+// revoke asks the IdP to revoke the login's refresh token (if any) and
+// access token (RFC 7009), authenticating as at the token endpoint. It is
+// bounded by the outbound timeout, runs even when the request was
+// cancelled, and only logs failures: the login does not depend on it.
+func (oc *oidcConnector) revoke(ctx context.Context, tok *oauth2.Token) {
+	if oc.revocation == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), oc.timeout)
+	defer cancel()
+	// The refresh token first: revoking it often revokes its access tokens too.
+	for _, t := range []struct{ hint, value string }{
+		{"refresh_token", tok.RefreshToken},
+		{"access_token", tok.AccessToken},
+	} {
+		if t.value == "" {
+			continue
+		}
+		if err := oc.revokeOne(ctx, t.hint, t.value); err != nil {
+			oc.logger.Warn("oidc: token revocation failed", "endpoint", oc.revocation, "token_type", t.hint, "err", err)
+		}
+	}
+}
+
+func (oc *oidcConnector) revokeOne(ctx context.Context, hint, token string) error {
+	form := url.Values{"token": {token}, "token_type_hint": {hint}}
+	if oc.cfg.ClientAuthMethod == AuthPost {
+		form.Set("client_id", oc.cfg.ClientID)
+		form.Set("client_secret", oc.cfg.ClientSecret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, oc.revocation, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if oc.cfg.ClientAuthMethod != AuthPost {
+		// RFC 6749 §2.3.1: form-encode the credentials before Basic.
+		req.SetBasicAuth(url.QueryEscape(oc.cfg.ClientID), url.QueryEscape(oc.cfg.ClientSecret))
+	}
+	resp, err := oc.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&e)
+		return fmt.Errorf("revocation endpoint answered %s %s", resp.Status, e.Error)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	return nil
 }
 
 // LogoutURL implements connector.Logouter using the end_session endpoint

@@ -172,6 +172,36 @@ func TestLogin(t *testing.T) {
 			},
 		},
 		{
+			name: "iat and exp within the clock skew",
+			setup: func(srv *idp.OIDCServer) {
+				srv.TamperIDToken(func(t *idp.IDToken) {
+					t.Claims["iat"] = time.Now().Add(time.Minute).Unix()
+					t.Claims["nbf"] = time.Now().Add(time.Minute).Unix()
+					t.Claims["exp"] = time.Now().Add(-time.Minute).Unix()
+				})
+			},
+			check: func(t *testing.T, id connector.Identity, _ *idp.OIDCServer) {
+				if id.Subject != "alice" {
+					t.Fatalf("identity = %+v", id)
+				}
+			},
+		},
+		{
+			name: "name built from given and family name",
+			setup: func(srv *idp.OIDCServer) {
+				srv.AddUser(idp.User{Subject: "dana", Email: "dana@example.com", GivenName: "Dana", FamilyName: "Scully"})
+				srv.SetUser("dana")
+			},
+			check: func(t *testing.T, id connector.Identity, _ *idp.OIDCServer) {
+				if _, sent := id.Claims["name"]; sent {
+					t.Fatalf("the IdP sent a name: %v", id.Claims)
+				}
+				if id.Name != "Dana Scully" || id.GivenName != "Dana" || id.FamilyName != "Scully" {
+					t.Fatalf("identity = %+v", id)
+				}
+			},
+		},
+		{
 			name: "claims exclude tokens; hint kept for logout only",
 			check: func(t *testing.T, id connector.Identity, _ *idp.OIDCServer) {
 				for _, k := range []string{"at_hash", "c_hash", "nonce", "id_token", "access_token"} {
@@ -201,6 +231,38 @@ func TestLogin(t *testing.T) {
 			}
 			tc.check(t, id, srv)
 		})
+	}
+}
+
+// Begin forwards exactly the login parameters the connection lists, never
+// a protocol parameter (even one stored before validation refused it), and
+// drops values longer than 256 bytes.
+func TestForwardedLoginParams(t *testing.T) {
+	srv := newIdP(t)
+	cfg := baseConfig(srv)
+	cfg.ForwardedLoginParams = []string{"login_hint", "domain_hint", "prompt", "acr_values", "ui_locales"}
+	c := open(t, cfg)
+	c.(*oidcConnector).cfg.ForwardedLoginParams = append(cfg.ForwardedLoginParams, "State", "scope", "redirect_uri")
+	_, err := login(t, srv, c, map[string]string{"login_hint": "alice@example.com", "domain_hint": "example.com",
+		"prompt": "login", "acr_values": "urn:mfa", "ui_locales": strings.Repeat("x", 257), "max_age": "0",
+		"State": "evil", "scope": "openid admin", "nonce": "evil", "redirect_uri": "https://evil.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := srv.LastAuthorizeParams()
+	for k, want := range map[string]string{"login_hint": "alice@example.com", "domain_hint": "example.com",
+		"prompt": "login", "acr_values": "urn:mfa", "redirect_uri": callbackURL, "scope": "openid email profile"} {
+		if q.Get(k) != want {
+			t.Errorf("%s = %q, want %q", k, q.Get(k), want)
+		}
+	}
+	for _, k := range []string{"ui_locales", "max_age", "State"} {
+		if q.Has(k) {
+			t.Errorf("%s forwarded: %v", k, q)
+		}
+	}
+	if q.Get("nonce") == "evil" {
+		t.Errorf("nonce overridden: %v", q)
 	}
 }
 
@@ -257,6 +319,40 @@ func TestLoginRejected(t *testing.T) {
 				s.TamperIDToken(func(t *idp.IDToken) { t.Claims["at_hash"] = "AAAAAAAAAAAAAAAAAAAAAA" })
 			},
 			wantCode: connector.CodeAtHashMismatch, wantReason: "at_hash",
+		},
+		{
+			name: "iat an hour in the future",
+			setup: func(s *idp.OIDCServer) {
+				s.TamperIDToken(func(t *idp.IDToken) { t.Claims["iat"] = time.Now().Add(time.Hour).Unix() })
+			},
+			wantCode:   connector.CodeTokenNotYetValid,
+			wantReason: "(iat claim), which is in the future. This server's time is",
+		},
+		{
+			name: "iat just beyond the clock skew",
+			setup: func(s *idp.OIDCServer) {
+				s.TamperIDToken(func(t *idp.IDToken) { t.Claims["iat"] = time.Now().Add(DefaultClockSkew + 5*time.Second).Unix() })
+			},
+			wantCode: connector.CodeTokenNotYetValid, wantReason: "differ by more than 2m0s",
+		},
+		{
+			name: "nbf an hour in the future",
+			setup: func(s *idp.OIDCServer) {
+				s.TamperIDToken(func(t *idp.IDToken) { t.Claims["nbf"] = time.Now().Add(time.Hour).Unix() })
+			},
+			wantCode: connector.CodeTokenNotYetValid, wantReason: "(nbf claim), which is in the future",
+		},
+		{
+			name: "expired beyond the clock skew",
+			setup: func(s *idp.OIDCServer) {
+				s.TamperIDToken(func(t *idp.IDToken) { t.Claims["exp"] = time.Now().Add(-DefaultClockSkew - 5*time.Second).Unix() })
+			},
+			wantCode: connector.CodeTokenExpired, wantReason: "The ID token expired at",
+		},
+		{
+			name:     "missing exp",
+			setup:    func(s *idp.OIDCServer) { s.TamperIDToken(func(t *idp.IDToken) { delete(t.Claims, "exp") }) },
+			wantCode: connector.CodeMissingClaim, wantReason: "exp",
 		},
 		{
 			name:     "missing iat",
@@ -408,43 +504,6 @@ func TestSteadyStateLoginFetchesNothing(t *testing.T) {
 	if srv.DiscoveryHits() != disc || srv.JWKSHits() != jwks {
 		t.Fatalf("steady state fetched: discovery %d→%d, jwks %d→%d", disc, srv.DiscoveryHits(), jwks, srv.JWKSHits())
 	}
-}
-
-func TestKeyRefreshIsRateLimited(t *testing.T) {
-	srv := newIdP(t)
-	c := open(t, baseConfig(srv))
-	if _, err := login(t, srv, c, nil); err != nil {
-		t.Fatal(err)
-	}
-	ks := c.(*oidcConnector).keys
-	now := time.Now()
-	ks.now = func() time.Time { return now }
-
-	t.Run("unknown keys trigger at most one fetch per interval", func(t *testing.T) {
-		srv.TamperIDToken(func(t *idp.IDToken) { t.SignWithUnpublishedKey = true })
-		defer srv.TamperIDToken(nil)
-		before := srv.JWKSHits()
-		for range 5 {
-			_, err := login(t, srv, c, nil)
-			wantCode(t, err, connector.CodeSignatureInvalid)
-		}
-		if got := srv.JWKSHits() - before; got != 0 {
-			t.Fatalf("JWKS fetched %d times within the interval, want 0", got)
-		}
-	})
-	t.Run("rotated key fetched once after the interval", func(t *testing.T) {
-		srv.RotateKey()
-		now = now.Add(keyRefreshInterval)
-		before := srv.JWKSHits()
-		for range 3 {
-			if _, err := login(t, srv, c, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if got := srv.JWKSHits() - before; got != 1 {
-			t.Fatalf("JWKS fetched %d times, want 1", got)
-		}
-	})
 }
 
 func TestLogoutURL(t *testing.T) {
