@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/e2e/idp"
 )
@@ -47,6 +49,8 @@ func TestAdminConnectsTestsAndEnablesOktaAndMemberLogsIn(t *testing.T) {
 	}
 	b.shot("connection-form")
 	b.fill("#displayName", "Okta")
+	// The test IdP is not at an Okta domain: type its issuer under Advanced.
+	b.do("open Advanced", chromedp.Click(chromedp.CSS("[data-testid=advanced] > summary"), chromedp.NodeVisible))
 	b.fill("#issuer", ip.Issuer())
 	b.setChecked("#discovery", true)
 	b.fill("#clientID", "orgsso-acme")

@@ -24,6 +24,12 @@ type connectionInput struct {
 	secret  string
 	preset  string
 	version int64
+	// fieldErrs are the preset fields' problems, by form field name.
+	fieldErrs components.Errors
+	// fromFields: the issuer was derived from the preset's fields.
+	fromFields bool
+	// firstField is the form name of the preset's first field ("" without).
+	firstField string
 }
 
 // splitList splits a list typed with spaces, commas or new lines.
@@ -73,11 +79,70 @@ func readConnectionForm(c echo.Context) connectionInput {
 			LinkByVerifiedEmail:  on("linkByVerifiedEmail"),
 		},
 	}
-	if _, ok := connector.PresetByID(in.preset); !ok {
-		in.preset = "custom"
+	preset, ok := connector.PresetByID(in.preset)
+	if !ok {
+		preset, _ = connector.PresetByID("custom")
+		in.preset = preset.ID
 	}
+	in.values.IssuerShown = f("issuerShown")
+	if len(preset.Fields) > 0 {
+		in.values.PresetFields = map[string]string{}
+		for _, pf := range preset.Fields {
+			in.values.PresetFields[pf.Name] = f("preset." + pf.Name)
+		}
+		in.firstField = "preset." + preset.Fields[0].Name
+	}
+	in.resolveIssuer(preset)
 	in.version, _ = strconv.ParseInt(c.FormValue("version"), 10, 64)
 	return in
+}
+
+// resolveIssuer decides the issuer a preset's form gives. The issuer field
+// (under Advanced) starts as IssuerShown; while the admin leaves it so, and
+// it came from the preset (derived from its fields, or fixed), the issuer
+// comes from the fields again. An issuer the admin typed is kept, unless
+// the fields were changed too and give another one: then neither is
+// guessed and the form says so.
+func (in *connectionInput) resolveIssuer(p connector.Preset) {
+	if p.AsksIssuer() {
+		return
+	}
+	v := &in.values
+	typed, shown := v.Issuer, v.IssuerShown
+	_, parses := p.ParseIssuer(shown)
+	shownFromPreset := shown == "" || shown == p.FixedIssuer || parses
+	in.fromFields = typed == "" || (typed == shown && shownFromPreset)
+	derived, problems := p.DeriveIssuer(v.PresetFields)
+	in.fieldErrs = components.Errors{}
+	for name, msg := range problems {
+		// A field left empty is a problem only when it is to give the issuer.
+		if in.fromFields || strings.TrimSpace(v.PresetFields[name]) != "" {
+			in.fieldErrs["preset."+name] = msg
+		}
+	}
+	if in.fromFields {
+		v.Issuer = derived
+		// Shown again after another field's error, the derived issuer is
+		// still the fields' own.
+		v.IssuerShown = derived
+		return
+	}
+	if len(p.Fields) == 0 || len(in.fieldErrs) > 0 || derived == "" || derived == typed {
+		return
+	}
+	if !parses || derived != shown { // the fields changed as well
+		in.fieldErrs["issuer"] = "This issuer differs from the one the fields above give (" + derived + "). " +
+			"Empty this field to use theirs, or change the fields back."
+	}
+}
+
+// issuerField is the form field an issuer's problem is shown next to: the
+// preset's first field when the issuer was derived from its fields.
+func (in connectionInput) issuerField() string {
+	if in.fromFields && in.firstField != "" {
+		return in.firstField
+	}
+	return "issuer"
 }
 
 // config is the OIDC configuration the form describes (no secret).
@@ -145,8 +210,15 @@ func formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
 		role = "none"
 	}
 	d := cfg.WithDefaults() // the selects show the effective choice
+	// The preset's fields are not stored: the issuer is the one source of
+	// truth (also for config as code), and they are read back from it.
+	var fields map[string]string
+	if p, ok := connector.PresetByID(conn.Preset); ok && len(p.Fields) > 0 {
+		fields, _ = p.ParseIssuer(cfg.Issuer)
+	}
 	return pages.ConnectionFormValues{
 		DisplayName: conn.DisplayName, LogoURL: conn.LogoURL,
+		PresetFields: fields, IssuerShown: cfg.Issuer,
 		Issuer: cfg.Issuer, Discovery: cfg.Discovery,
 		AuthorizationURL: cfg.AuthorizationURL, TokenURL: cfg.TokenURL, UserinfoURL: cfg.UserinfoURL,
 		JWKSURL: cfg.JWKSURL, EndSessionURL: cfg.EndSessionURL, RevocationURL: cfg.RevocationURL,
@@ -164,6 +236,8 @@ func formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
 func presetValues(p connector.Preset) pages.ConnectionFormValues {
 	return pages.ConnectionFormValues{
 		DisplayName:      p.Name,
+		Issuer:           p.FixedIssuer,
+		IssuerShown:      p.FixedIssuer,
 		Discovery:        true,
 		ClientAuthMethod: oidc.AuthBasic,
 		Scopes:           strings.Join(p.Scopes, " "),
@@ -213,6 +287,12 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 		}
 	}
 	for field, msg := range in.config().Validate() {
+		if field == "issuer" && in.fromFields && len(in.fieldErrs) > 0 {
+			continue // the fields say what is missing
+		}
+		errs[field] = msg
+	}
+	for field, msg := range in.fieldErrs {
 		errs[field] = msg
 	}
 	switch v.DefaultRole {
@@ -252,6 +332,14 @@ func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.Connec
 		preset, _ = connector.PresetByID("custom")
 	}
 	p.PresetID, p.PresetName, p.IssuerHint, p.Help = preset.ID, preset.Name, preset.IssuerHint, preset.Help
+	p.AsksIssuer, p.FixedIssuer = preset.AsksIssuer(), preset.FixedIssuer != ""
+	for _, f := range preset.Fields {
+		in := pages.PresetInput{Name: f.Name, Label: f.Label, Help: f.Help, Placeholder: f.Placeholder, Optional: f.Optional}
+		for _, c := range f.Choices {
+			in.Choices = append(in.Choices, pages.PresetChoice{Value: c.Value, Label: c.Label})
+		}
+		p.PresetInputs = append(p.PresetInputs, in)
+	}
 	p.Org = *org
 	p.CallbackURL = h.signin.CallbackURL(*org)
 	title := "New connection"

@@ -39,7 +39,7 @@ func (h *Handlers) createConnection(c echo.Context) error {
 	}
 	if len(errs) == 0 && in.values.Discovery {
 		if msg := h.checkIdP(ctx, candidate); msg != "" {
-			errs["issuer"] = msg
+			errs[in.issuerField()] = msg
 		}
 	}
 	if len(errs) > 0 {
@@ -93,7 +93,7 @@ func (h *Handlers) updateConnection(c echo.Context) error {
 	}
 	if len(errs) == 0 && in.values.Discovery {
 		if msg := h.checkIdP(ctx, updated); msg != "" {
-			errs["issuer"] = msg
+			errs[in.issuerField()] = msg
 		}
 	}
 	if len(errs) > 0 {
