@@ -66,6 +66,13 @@ func (s *Service) CallbackURL(org models.Organization) string {
 	return s.opts.BaseURL + "/o/" + org.Slug + "/oidc/callback"
 }
 
+// InitiateLoginURL is a connection's initiate login URI (OpenID Connect
+// Core §4): where its IdP starts a login, from an app tile or a "Login
+// URL" setting.
+func (s *Service) InitiateLoginURL(org models.Organization, connPublicID string) string {
+	return s.opts.BaseURL + "/o/" + org.Slug + "/sso/" + connPublicID + "/initiate"
+}
+
 // PostLogoutURL is where the IdP sends the browser after RP-initiated logout.
 func (s *Service) PostLogoutURL(org models.Organization) string {
 	return s.opts.BaseURL + "/o/" + org.Slug + "/login"

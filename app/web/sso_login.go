@@ -94,6 +94,14 @@ func (h *Handlers) startSSO(c echo.Context) error {
 		uid := currentUser(c).ID
 		req.IsLink, req.UserID = true, &uid
 	}
+	return h.beginLogin(c, org, req)
+}
+
+// beginLogin starts req's login (or test) through signin and sends the
+// browser to the IdP with the cookies that bind the answer to it.
+func (h *Handlers) beginLogin(c echo.Context, org *models.Organization, req signin.BeginRequest) error {
+	ctx := c.Request().Context()
+	conn := req.Connection
 	redirectURL, binding, err := h.signin.Begin(ctx, req)
 	if err != nil {
 		if _, ok := connector.AsError(err); ok && req.IsTest {
