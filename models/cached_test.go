@@ -200,3 +200,33 @@ func TestLoginStateForADeletedConnectionIsNotFound(t *testing.T) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
 }
+
+// Taking a login state spends it: a live one comes back once; an expired
+// one comes back with ErrLoginStateExpired (an ErrNotFound), so an admin's
+// expired test can say which test it was; an unknown or spent one is
+// ErrNotFound with no row.
+func TestTakeLoginStateTellsExpiredFromUnknown(t *testing.T) {
+	s := newTestStore(t)
+	clk := withClock(s)
+	ctx := context.Background()
+	org, conn := ssoOrg(t, s)
+	for _, h := range []string{"live", "late"} {
+		if err := s.SaveLoginState(ctx, LoginState{StateHash: h, OrgID: org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
+			Pending: "p", BindingHash: "b", IsTest: true, ClientKey: "127.0.0.1", ExpiresAt: s.now().Add(time.Minute)}, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, err := s.TakeLoginState(ctx, StateLogin, "live"); err != nil || st.StateHash != "live" {
+		t.Fatalf("live: %+v %v", st, err)
+	}
+	clk.Advance(2 * time.Minute)
+	st, err := s.TakeLoginState(ctx, StateLogin, "late")
+	if !errors.Is(err, ErrLoginStateExpired) || !errors.Is(err, ErrNotFound) || !st.IsTest || st.ConnectionID != conn.ID {
+		t.Fatalf("expired: %+v %v", st, err)
+	}
+	for _, h := range []string{"live", "late", "never"} {
+		if st, err := s.TakeLoginState(ctx, StateLogin, h); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrLoginStateExpired) || st.StateHash != "" {
+			t.Errorf("%s taken again: %+v %v", h, st, err)
+		}
+	}
+}

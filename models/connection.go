@@ -343,17 +343,26 @@ WHERE (SELECT COUNT(*) FROM login_states WHERE client_key = ? AND expires_at > ?
 	return nil
 }
 
+// ErrLoginStateExpired means a login state was found past its expiry. It
+// is an ErrNotFound: the state cannot be used, but TakeLoginState returns
+// its row, so that an admin's expired test can say which test expired.
+var ErrLoginStateExpired = fmt.Errorf("%w: login state expired", ErrNotFound)
+
 // TakeLoginState removes and returns the login state of this kind and hash in one
 // statement, so a second take of the same state finds nothing, on any
-// instance. An expired state is removed and reported as ErrNotFound.
+// instance. An expired state is removed and returned with
+// ErrLoginStateExpired; an unknown one is ErrNotFound.
 func (s *Store) TakeLoginState(ctx context.Context, kind, stateHash string) (LoginState, error) {
 	var states []LoginState
 	err := s.w(ctx).Raw("DELETE FROM login_states WHERE state_hash = ? AND kind = ? RETURNING *", stateHash, kind).Scan(&states).Error
 	if err != nil {
 		return LoginState{}, err
 	}
-	if len(states) != 1 || !states[0].ExpiresAt.After(s.now()) {
+	if len(states) != 1 {
 		return LoginState{}, ErrNotFound
+	}
+	if !states[0].ExpiresAt.After(s.now()) {
+		return states[0], ErrLoginStateExpired
 	}
 	return states[0], nil
 }

@@ -89,7 +89,7 @@ func (s *Service) recordTest(ctx context.Context, org models.Organization, conn 
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Connection: conn, IsTest: true, TestRun: run, ReturnTo: st.ReturnTo}, nil
+	return Result{Connection: conn, IsTest: true, TestRun: run, ReturnTo: st.ReturnTo, Matched: st.StateHash != ""}, nil
 }
 
 // verdict is whom a login through a connection signs in, as invariant 9

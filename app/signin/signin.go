@@ -66,6 +66,13 @@ func (s *Service) CallbackURL(org models.Organization) string {
 	return s.opts.BaseURL + "/o/" + org.Slug + "/oidc/callback"
 }
 
+// InitiateLoginURL is a connection's initiate login URI (OpenID Connect
+// Core §4): where its IdP starts a login, from an app tile or a "Login
+// URL" setting.
+func (s *Service) InitiateLoginURL(org models.Organization, connPublicID string) string {
+	return s.opts.BaseURL + "/o/" + org.Slug + "/sso/" + connPublicID + "/initiate"
+}
+
 // PostLogoutURL is where the IdP sends the browser after RP-initiated logout.
 func (s *Service) PostLogoutURL(org models.Organization) string {
 	return s.opts.BaseURL + "/o/" + org.Slug + "/login"
@@ -254,6 +261,10 @@ type Result struct {
 	Consent *Consent
 	// Declined means the person declined consent; nothing was stored.
 	Declined bool
+	// Matched says the answer's state named a login of this org in
+	// progress, even when Finish refused it: an unmatched answer says
+	// nothing of whose login it was.
+	Matched bool
 }
 
 // Finish completes the login whose state the IdP sent back to the org's
@@ -268,13 +279,16 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 	}
 	st, err := s.takeState(ctx, org, models.StateLogin, state, binding)
 	if err != nil {
-		return Result{}, err
+		if st.IsTest {
+			return s.failTestState(ctx, org, st, r, err)
+		}
+		return Result{Matched: st.StateHash != ""}, err
 	}
 	conn, err := s.stateConnection(ctx, org, st)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Connection: conn, IsTest: st.IsTest, ReturnTo: st.ReturnTo}
+	res := Result{Connection: conn, IsTest: st.IsTest, ReturnTo: st.ReturnTo, Matched: true}
 	if err := s.checkUnchanged(ctx, org, conn, st); err != nil {
 		if st.IsTest {
 			var p *Problem
@@ -311,15 +325,21 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 }
 
 // takeState consumes the single-use state of kind that token names and
-// checks it belongs to this org and this browser.
+// checks it belongs to this org and this browser. A refusal comes with the
+// state's row when the state was this org's (expired, or brought back by
+// another browser), so that an admin's test can record why it failed; the
+// row is never used to go on.
 func (s *Service) takeState(ctx context.Context, org models.Organization, kind, token, binding string) (models.LoginState, error) {
 	st, err := s.store.TakeLoginState(ctx, kind, secrets.Hash(token))
-	if errors.Is(err, models.ErrNotFound) || (err == nil && st.OrgID != org.ID) {
+	if (err == nil || errors.Is(err, models.ErrLoginStateExpired)) && st.OrgID != org.ID {
+		st, err = models.LoginState{}, models.ErrNotFound
+	}
+	if errors.Is(err, models.ErrNotFound) {
 		return st, problem(http.StatusBadRequest, connector.CodeStateExpired, "Sign-in expired",
 			"This sign-in has expired or was already used.", "Start the sign-in again from the login page.", err)
 	}
 	if err != nil {
-		return st, err
+		return models.LoginState{}, err
 	}
 	if subtle.ConstantTimeCompare([]byte(secrets.Hash(binding)), []byte(st.BindingHash)) != 1 {
 		return st, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",

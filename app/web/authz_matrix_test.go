@@ -61,6 +61,8 @@ var matrixRoutes = []matrixRoute{
 
 	{method: "GET", path: "/o/:org/login", kind: kindOrgPublic},
 	{method: "GET", path: "/o/:org/sso/:conn/start", kind: kindOrgPublic},
+	{method: "GET", path: "/o/:org/sso/:conn/initiate", kind: kindOrgPublic},
+	{method: "POST", path: "/o/:org/sso/:conn/initiate", kind: kindOrgPublic},
 	{method: "GET", path: "/o/:org/oidc/callback", kind: kindOrgPublic},
 	{method: "POST", path: "/o/:org/oidc/callback", kind: kindOrgPublic},
 	{method: "POST", path: "/o/:org/consent", kind: kindOrgPublic},

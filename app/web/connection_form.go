@@ -345,6 +345,7 @@ func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.Connec
 	title := "New connection"
 	if p.PublicID != "" {
 		title = "Edit " + p.Values.DisplayName
+		p.InitiateURL = h.signin.InitiateLoginURL(*org, p.PublicID)
 	}
 	p.Layout = h.layoutProps(c, title)
 	p.Layout.ErrorCount = len(p.Errors)

@@ -29,6 +29,7 @@
 //	GET  /o/{org}/audit                        audit log (org admins)
 //	GET  /o/{org}/login                        the org's SSO buttons (everyone)
 //	GET  /o/{org}/sso/{conn}/start             begin a login; ?test=1 an admin's test; ?link=1 the link step
+//	GET|POST /o/{org}/sso/{conn}/initiate      the connection's initiate login URI (OIDC Core §4; iss, login_hint, target_link_uri)
 //	GET|POST /o/{org}/oidc/callback            the org's OIDC redirect URI
 //	POST /o/{org}/consent                      answer to the first-login consent page
 //	GET  /o/{org}/settings/sso                 connections table, redirect URIs, Enable SSO gate

@@ -57,8 +57,9 @@ func (h *Handlers) securityHeaders() echo.MiddlewareFunc {
 
 // csrf protects every state-changing request with a token from a cookie that
 // must come back in the form (or the X-CSRF-Token header for htmx). Only the
-// IdP-facing endpoints, which are protected by their own single-use state,
-// are exempt.
+// IdP-facing endpoints are exempt: the callback, protected by its own
+// single-use state, and the initiate login URI, which only begins a login
+// whose answer is checked like any other.
 func (h *Handlers) csrf() echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:" + csrfField + ",header:X-CSRF-Token",
@@ -71,7 +72,13 @@ func (h *Handlers) csrf() echo.MiddlewareFunc {
 		Skipper: func(c echo.Context) bool {
 			// The IdP posts here (form_post); the single-use state and the
 			// browser binding protect it instead.
-			return c.Path() == "/o/:org/oidc/callback"
+			// The initiate login URI is posted to by the IdP too (OpenID
+			// Connect Core §4); it begins a login, nothing more.
+			switch c.Path() {
+			case "/o/:org/oidc/callback", "/o/:org/sso/:conn/initiate":
+				return true
+			}
+			return false
 		},
 		ErrorHandler: func(err error, c echo.Context) error {
 			return echo.NewHTTPError(http.StatusForbidden, "csrf")

@@ -41,6 +41,10 @@ func (h *Handlers) routes(e *echo.Echo) {
 	sso.GET("/login", h.showOrgLogin)
 	sso.GET("/sso/:conn/start", h.startSSO, h.when(isTestStart, h.requireLogin, h.RequirePermission("connections", "write")),
 		h.when(isLinkStart, h.requireLogin))
+	// The IdP starts a login here (OpenID Connect Core §4), by GET or by a
+	// cross-site POST (exempt from CSRF: it can only start a login).
+	sso.GET("/sso/:conn/initiate", h.initiateSSO)
+	sso.POST("/sso/:conn/initiate", h.initiateSSO)
 	sso.GET("/oidc/callback", h.ssoCallback)
 	sso.POST("/oidc/callback", h.ssoCallback)
 	sso.POST("/consent", h.answerConsent)

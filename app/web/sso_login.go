@@ -15,7 +15,10 @@ import (
 	"github.com/orgsso/orgsso/views/pages"
 )
 
-const bindingCookie = "orgsso_login"
+const (
+	bindingCookie = "orgsso_login"
+	testCookie    = "orgsso_test"
+)
 
 // enabledConnections are the connections a member may log in through:
 // usable ones (active, with a passed test at their present configuration),
@@ -98,6 +101,14 @@ func (h *Handlers) startSSO(c echo.Context) error {
 		uid := currentUser(c).ID
 		req.IsLink, req.UserID = true, &uid
 	}
+	return h.beginLogin(c, org, req)
+}
+
+// beginLogin starts req's login (or test) through signin and sends the
+// browser to the IdP with the cookies that bind the answer to it.
+func (h *Handlers) beginLogin(c echo.Context, org *models.Organization, req signin.BeginRequest) error {
+	ctx := c.Request().Context()
+	conn := req.Connection
 	redirectURL, binding, err := h.signin.Begin(ctx, req)
 	if err != nil {
 		if _, ok := connector.AsError(err); ok && req.IsTest {
@@ -115,20 +126,50 @@ func (h *Handlers) startSSO(c echo.Context) error {
 	}
 	h.setBindingCookie(c, org, binding)
 	if req.IsTest {
+		h.setTestCookie(c, org, conn.PublicID)
 		h.audit(c, &org.ID, "connection.test_start", conn.DisplayName, "version="+itoa64(conn.Version))
+	} else {
+		h.takeTestCookie(c, org) // this browser's answer is a member's now
 	}
 	return c.Redirect(http.StatusSeeOther, redirectURL)
 }
 
 // ssoCallback is the org's OIDC redirect URI: it finishes the login whose
 // state came back, then shows a test result or logs the member in.
+//
+// An admin's test always ends on its verdict, also when the answer cannot
+// be matched to it: signin records a test whose own state was refused
+// (another browser, a lost cookie, expired) as failed; an answer that
+// names no login at all (no state, or an unknown one) is recorded as a
+// failed test of the connection this browser last started a test of, when
+// its signed-in person may test it. Either way nothing of the answer is
+// used, and anyone who may not see the verdict sees the refusal.
 func (h *Handlers) ssoCallback(c echo.Context) error {
+	ctx := c.Request().Context()
 	org := currentOrg(c)
 	var viewer int64
 	if u := currentUser(c); u != nil {
 		viewer = u.ID
 	}
-	res, err := h.signin.Finish(c.Request().Context(), *org, c.Request(), h.takeBindingCookie(c, org), viewer)
+	testing := h.takeTestCookie(c, org)
+	res, err := h.signin.Finish(ctx, *org, c.Request(), h.takeBindingCookie(c, org), viewer)
+	if err != nil && !res.Matched && testing != "" && signin.IsStateProblem(err) && h.mayTest(c, org) {
+		if conn, cerr := h.store.ConnectionByPublicID(ctx, org.ID, testing); cerr == nil {
+			run, rerr := h.signin.FailUnmatchedTest(ctx, *org, conn, viewer, c.Request(), err)
+			if rerr != nil {
+				return rerr
+			}
+			res = signin.Result{Connection: conn, IsTest: true, TestRun: run}
+		}
+	}
+	if res.IsTest && res.TestRun.ID != 0 {
+		h.metrics.TestRuns.WithLabelValues(res.Connection.Protocol, res.TestRun.Status).Inc()
+		h.audit(c, &org.ID, "connection.test", res.Connection.DisplayName,
+			"version="+itoa64(res.TestRun.ConfigVersion)+" result="+res.TestRun.Status)
+		if err == nil || h.mayTest(c, org) {
+			return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, res.Connection.PublicID, "/tests/"+itoa64(res.TestRun.ID)))
+		}
+	}
 	if err != nil {
 		conn := "unknown"
 		if res.Connection.PublicID != "" {
@@ -137,13 +178,20 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 		h.metrics.Logins.WithLabelValues(conn, models.ProtocolOIDC, problemCode(err)).Inc()
 		return h.loginProblem(c, err)
 	}
-	if res.IsTest {
-		h.metrics.TestRuns.WithLabelValues(res.Connection.Protocol, res.TestRun.Status).Inc()
-		h.audit(c, &org.ID, "connection.test", res.Connection.DisplayName,
-			"version="+itoa64(res.TestRun.ConfigVersion)+" result="+res.TestRun.Status)
-		return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, res.Connection.PublicID, "/tests/"+itoa64(res.TestRun.ID)))
-	}
 	return h.finishLogin(c, org, res)
+}
+
+// mayTest reports whether the viewer may test the org's connections (and
+// so see a test's verdict), with what their session may use.
+func (h *Handlers) mayTest(c echo.Context, org *models.Organization) bool {
+	if currentUser(c) == nil {
+		return false
+	}
+	if scope := sessionOrg(c); scope != 0 && scope != org.ID {
+		return false
+	}
+	ok, err := h.can(c, orgDomain(org), "connections", "write")
+	return err == nil && ok
 }
 
 // finishLogin logs the member in (or asks for consent first) after a
@@ -195,6 +243,26 @@ func (h *Handlers) answerConsent(c echo.Context) error {
 func (h *Handlers) setBindingCookie(c echo.Context, org *models.Organization, binding string) {
 	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: binding, Path: "/o/" + org.Slug + "/",
 		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+}
+
+// setTestCookie remembers in the browser which connection its admin is
+// testing. It decides nothing: it only says which connection an answer that
+// names no login was meant for, and is used only for a viewer who may test
+// that connection.
+func (h *Handlers) setTestCookie(c echo.Context, org *models.Organization, connPublicID string) {
+	c.SetCookie(&http.Cookie{Name: testCookie, Value: connPublicID, Path: "/o/" + org.Slug + "/",
+		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+}
+
+// takeTestCookie reads the connection under test, if any, and clears it:
+// it serves one answer only.
+func (h *Handlers) takeTestCookie(c echo.Context, org *models.Organization) string {
+	ck, err := c.Cookie(testCookie)
+	if err != nil {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: testCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
+	return ck.Value
 }
 
 // takeBindingCookie reads the browser binding of a login and clears it: it

@@ -145,6 +145,10 @@ func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string, r
 	}
 	for _, s := range states {
 		p.Table.Rows = append(p.Table.Rows, h.connectionRow(c, states, s, rowMsgs[s.conn.PublicID]))
+		if s.conn.Protocol == models.ProtocolOIDC {
+			p.InitiateURLs = append(p.InitiateURLs, pages.InitiateURL{Name: s.conn.DisplayName, PublicID: s.conn.PublicID,
+				URL: h.signin.InitiateLoginURL(*org, s.conn.PublicID)})
+		}
 	}
 	if gateErr != "" || len(rowMsgs) > 0 {
 		p.Layout.ErrorCount = 1
