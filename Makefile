@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 VULNDB ?= $(abspath ../shared/vulndb)
 GOTEST_FLAGS ?=
+LOAD_FLAGS ?=
 
-.PHONY: run test test-postgres build generate verify vet vulncheck chromium bench vendor screenshots clean
+.PHONY: run test test-postgres build generate verify vet vulncheck chromium bench load vendor screenshots clean
 
 ## run: start the server on embedded SQLite (./data); the first start prints how to log in.
 run: generate
@@ -48,6 +49,11 @@ chromium:
 ## bench: Go benchmarks (login flow against the in-process IdP, and the go-oidc floor).
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+## load: orgsso's login next to a bare go-oidc relying party, each a process against the test IdP, in interleaved rounds
+## (CPU per login from /proc); LOAD_FLAGS='-mode crowd' for 200 users behind one address. Flags: go run ./e2e/load -h
+load:
+	go run ./e2e/load $(LOAD_FLAGS)
 
 ## screenshots: the browser tests write PNGs of the key pages into e2e/screenshots/ (used by README.md).
 screenshots: chromium

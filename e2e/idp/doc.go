@@ -5,5 +5,6 @@
 // hooks for negative tests: tampered ID tokens and userinfo answers, IdP
 // errors, opaque access tokens, claims only in userinfo, key rotation.
 //
-// It is test support: import it only from _test.go files.
+// It is test support: import it only from _test.go files and from the
+// load harness (e2e/load), which runs it as a process of its own.
 package idp

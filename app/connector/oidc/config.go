@@ -54,10 +54,13 @@ type Config struct {
 	ClaimMapping         connector.ClaimMapping `json:"claimMapping"`
 	// GroupsClaim names the groups claim; default "groups". May be a URL.
 	GroupsClaim string `json:"groupsClaim,omitempty"`
-	// ForwardedLoginParams names the login parameters (e.g. login_hint,
-	// domain_hint, prompt, acr_values) that Begin passes on from
-	// LoginRequest.ForwardedParams; values longer than 256 bytes are dropped.
-	// Protocol parameters (protocolParams) are refused.
+	// ForwardedLoginParams names the login parameters (e.g. domain_hint,
+	// prompt, acr_values) that Begin passes on from
+	// LoginRequest.ForwardedParams, besides login_hint, which it always
+	// passes on (OpenID Connect Core §4 asks it of third-party-initiated
+	// logins, and orgsso's own "sign in by email" sends it); values longer
+	// than 256 bytes are dropped. Protocol parameters (protocolParams) are
+	// refused.
 	ForwardedLoginParams []string `json:"forwardedLoginParams,omitempty"`
 
 	// ClientSecret is filled in by the caller from the sealed store; never

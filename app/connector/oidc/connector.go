@@ -224,7 +224,11 @@ func (oc *oidcConnector) Begin(ctx context.Context, req connector.LoginRequest) 
 		opts = append(opts, oauth2.SetAuthURLParam("code_challenge", p.Verifier),
 			oauth2.SetAuthURLParam("code_challenge_method", "plain"))
 	}
-	for _, name := range oc.cfg.ForwardedLoginParams {
+	forward := oc.cfg.ForwardedLoginParams
+	if !slices.Contains(forward, "login_hint") {
+		forward = append([]string{"login_hint"}, forward...)
+	}
+	for _, name := range forward {
 		v := req.ForwardedParams[name]
 		switch {
 		case v == "" || isProtocolParam(name):

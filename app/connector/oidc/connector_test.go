@@ -266,6 +266,20 @@ func TestForwardedLoginParams(t *testing.T) {
 	}
 }
 
+// login_hint goes to the IdP even when the connection lists no
+// parameters; nothing else unlisted does.
+func TestLoginHintIsAlwaysForwarded(t *testing.T) {
+	srv := newIdP(t)
+	c := open(t, baseConfig(srv))
+	if _, err := login(t, srv, c, map[string]string{"login_hint": "alice@example.com", "prompt": "login"}); err != nil {
+		t.Fatal(err)
+	}
+	q := srv.LastAuthorizeParams()
+	if q.Get("login_hint") != "alice@example.com" || q.Has("prompt") {
+		t.Errorf("authorize params %v: want login_hint and no prompt", q)
+	}
+}
+
 func TestLoginRejected(t *testing.T) {
 	tests := []struct {
 		name       string
