@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"code.dny.dev/ssrf"
 )
 
 // Defaults for zero Options fields.
@@ -25,7 +27,8 @@ const (
 
 // Options configures New. Zero fields take the defaults above.
 type Options struct {
-	// AllowPrivate permits private, loopback and link-local addresses
+	// AllowPrivate turns the address check off: private, loopback,
+	// link-local and reserved addresses are reachable
 	// (ORGSSO_ALLOW_PRIVATE_IDP=true, and tests). Plain http still works only
 	// for localhost.
 	AllowPrivate bool
@@ -64,10 +67,29 @@ func (e *Error) Unwrap() error { return e.Err }
 // body past Options.MaxBody.
 var ErrBodyTooLarge = errors.New("response body too large")
 
-// errForbiddenAddr is returned by the dialer's Control hook.
-type errForbiddenAddr struct{ addr netip.Addr }
+// ErrAddressNotAllowed is what the address check answers, and what an
+// *Error for a refused address wraps. It never names the address: a host
+// name that resolves to a private address must not tell which one.
+var ErrAddressNotAllowed = errors.New("this address is not allowed")
 
-func (e *errForbiddenAddr) Error() string { return "forbidden address " + e.addr.String() }
+// guardian is the address check, from code.dny.dev/ssrf: every IPv4 range of
+// the IANA special-purpose registry (private, loopback, link-local, shared,
+// documentation, benchmarking, reserved, multicast), every IPv6 address
+// outside global unicast (loopback, ::/96 IPv4-compatible, IPv4-mapped,
+// NAT64, 100::/64, site- and link-local, unique local, multicast) and the
+// special ranges inside it (Teredo and the rest of 2001::/23, 6to4,
+// documentation). Any port: IdPs do not all listen on 443.
+var guardian = ssrf.New(ssrf.WithAnyPort())
+
+// checkAddress is the dialer's Control function when private addresses are
+// not allowed: it sees the resolved address, so DNS rebinding cannot slip
+// past. Its error is ErrAddressNotAllowed whatever the reason.
+func checkAddress(network, address string, c syscall.RawConn) error {
+	if err := guardian.Safe(network, address, c); err != nil {
+		return ErrAddressNotAllowed
+	}
+	return nil
+}
 
 // New returns an *http.Client that applies opts' rules to every request and
 // redirect. It ignores proxy environment variables: a proxy would dial on
@@ -87,16 +109,7 @@ func New(opts Options) *http.Client {
 	}
 	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
 	if !opts.AllowPrivate {
-		dialer.Control = func(network, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil {
-				return fmt.Errorf("outbound: unexpected dial address %q: %w", address, err)
-			}
-			if a := ap.Addr().Unmap(); Forbidden(a) {
-				return &errForbiddenAddr{addr: a}
-			}
-			return nil
-		}
+		dialer.Control = checkAddress
 	}
 	tr := &http.Transport{
 		Proxy:                 nil,
@@ -147,14 +160,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // explain turns a transport error into an *Error with a plain reason.
 func (t *transport) explain(u *url.URL, parent, ctx context.Context, err error) error {
-	var fa *errForbiddenAddr
 	var dnsErr *net.DNSError
 	o := origin(u)
 	switch {
-	case errors.As(err, &fa):
-		return &Error{URL: cleanURL(u), Err: err, Reason: fmt.Sprintf(
-			"The identity provider address %s resolves to %s, a private or local network address, which is not allowed. "+
-				"Set ORGSSO_ALLOW_PRIVATE_IDP=true to allow it.", o, fa.addr)}
+	case errors.Is(err, ErrAddressNotAllowed):
+		// Err is the bare sentinel: the dial error would name the address.
+		return &Error{URL: cleanURL(u), Err: ErrAddressNotAllowed, Reason: fmt.Sprintf(
+			"Could not connect to the identity provider at %s: this address is not allowed.", o)}
 	case parent.Err() != nil:
 		return err // the caller gave up; not the IdP's fault
 	case ctx.Err() == context.DeadlineExceeded:
@@ -249,31 +261,6 @@ func IsLocalhost(host string) bool {
 	}
 	a, err := netip.ParseAddr(strings.Trim(h, "[]"))
 	return err == nil && a.Unmap().IsLoopback()
-}
-
-var extraForbidden = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),     // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),   // reserved, incl. broadcast
-}
-
-// Forbidden reports whether a is an address outbound requests must not reach
-// unless AllowPrivate is set: loopback, private, link-local, unspecified,
-// multicast and a few reserved ranges.
-func Forbidden(a netip.Addr) bool {
-	a = a.Unmap()
-	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsUnspecified() ||
-		a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || a.IsMulticast() {
-		return true
-	}
-	for _, p := range extraForbidden {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 func cleanURL(u *url.URL) string {

@@ -96,9 +96,9 @@ func TestRules(t *testing.T) {
 		{name: "redirect to plain http on a public host refused", client: allow, url: toHTTP.URL, wantReason: "must use https"},
 		{name: "plain http to a public host refused", client: allow, url: "http://idp.example.com/.well-known/openid-configuration", wantReason: "must use https"},
 		{name: "other scheme refused", client: allow, url: "ftp://idp.example.com/", wantReason: "must start with https://"},
-		{name: "loopback IP refused without AllowPrivate", client: deny, url: ok.URL, wantReason: "resolves to 127.0.0.1, a private or local network address"},
+		{name: "loopback IP refused without AllowPrivate", client: deny, url: ok.URL, wantReason: "this address is not allowed", wantIs: ErrAddressNotAllowed},
 		{name: "localhost name refused without AllowPrivate (checked after DNS)", client: deny,
-			url: strings.Replace(ok.URL, "127.0.0.1", "localhost", 1), wantReason: "a private or local network address"},
+			url: strings.Replace(ok.URL, "127.0.0.1", "localhost", 1), wantReason: "this address is not allowed", wantIs: ErrAddressNotAllowed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,23 +177,76 @@ func TestCallerCancellationIsNotBlamedOnIdP(t *testing.T) {
 	}
 }
 
-func TestForbidden(t *testing.T) {
-	tests := []struct {
-		addr string
-		want bool
-	}{
-		{"127.0.0.1", true}, {"10.1.2.3", true}, {"172.16.0.1", true}, {"192.168.1.1", true},
-		{"169.254.169.254", true}, {"0.0.0.0", true}, {"100.64.0.1", true}, {"224.0.0.1", true},
-		{"255.255.255.255", true}, {"::1", true}, {"::", true}, {"fe80::1", true}, {"fc00::1", true},
-		{"ff02::1", true}, {"::ffff:127.0.0.1", true}, {"::ffff:10.0.0.1", true},
-		{"8.8.8.8", false}, {"93.184.216.34", false}, {"2606:4700::1111", false},
+// The dialer's Control function, called as the dialer calls it: with the
+// resolved address. No network needed.
+func TestCheckAddress(t *testing.T) {
+	refused := []string{
+		// The gaps of issue 14: documentation, NAT64 (to 169.254.169.254),
+		// 6to4 (to 127.0.0.1), IPv4-mapped and IPv4-compatible, site-local,
+		// Teredo, discard-only.
+		"192.0.2.1", "198.51.100.1", "203.0.113.1", "2001:db8::1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::1",
+		"::ffff:127.0.0.1", "::127.0.0.1", "fec0::1", "2001::1", "100::1",
+		// And what was refused before.
+		"169.254.169.254", "10.0.0.1", "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "0.0.0.0",
+		"100.64.0.1", "224.0.0.1", "255.255.255.255", "198.18.0.1", "::1", "::", "fe80::1", "fc00::1",
+		"ff02::1", "::ffff:10.0.0.1",
 	}
-	for _, tc := range tests {
-		t.Run(tc.addr, func(t *testing.T) {
-			if got := Forbidden(netip.MustParseAddr(tc.addr)); got != tc.want {
-				t.Fatalf("Forbidden(%s) = %v, want %v", tc.addr, got, tc.want)
+	allowed := []string{"8.8.8.8", "93.184.216.34", "2606:4700::1111", "2a00:1450:4001:80b::200e"}
+	network := func(a netip.Addr) string {
+		if a.Is4() {
+			return "tcp4"
+		}
+		return "tcp6"
+	}
+	for _, s := range refused {
+		t.Run(s, func(t *testing.T) {
+			a := netip.MustParseAddr(s)
+			for _, port := range []uint16{443, 8443} {
+				addr := netip.AddrPortFrom(a, port).String()
+				err := checkAddress(network(a), addr, nil)
+				if !errors.Is(err, ErrAddressNotAllowed) {
+					t.Fatalf("checkAddress(%s) = %v, want it refused", addr, err)
+				}
+				if msg := err.Error(); msg != "this address is not allowed" || strings.Contains(msg, s) {
+					t.Fatalf("message %q; want only \"this address is not allowed\"", msg)
+				}
 			}
 		})
+	}
+	for _, s := range allowed {
+		t.Run(s, func(t *testing.T) {
+			a := netip.MustParseAddr(s)
+			for _, port := range []uint16{443, 8443} {
+				if err := checkAddress(network(a), netip.AddrPortFrom(a, port).String(), nil); err != nil {
+					t.Fatalf("checkAddress(%s:%d) = %v, want it allowed", s, port, err)
+				}
+			}
+		})
+	}
+}
+
+// A refusal names neither the address a host name resolved to nor, in the
+// error it wraps, the dialled address.
+func TestRefusalDoesNotNameTheResolvedAddress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	_, err := get(t, New(Options{}), u)
+	if err == nil {
+		t.Fatal("localhost reached without AllowPrivate")
+	}
+	r := reasonOf(t, err)
+	if r != "Could not connect to the identity provider at "+u+": this address is not allowed." {
+		t.Fatalf("reason = %q", r)
+	}
+	var e *Error
+	errors.As(err, &e)
+	for _, msg := range []string{r, e.Err.Error()} {
+		for _, leak := range []string{"127.0.0.1", "::1", "[::1]"} {
+			if strings.Contains(msg, leak) {
+				t.Fatalf("%q names the resolved address %s", msg, leak)
+			}
+		}
 	}
 }
 

@@ -481,7 +481,7 @@ func TestOpenFailures(t *testing.T) {
 		{name: "issuer with a trailing slash", config: Config{Issuer: srv.Issuer() + "/", Discovery: true, ClientID: clientID},
 			wantCode: connector.CodeIssuerMismatch, wantReason: "the issuer is '" + srv.Issuer() + "', but this connection's issuer is '" + srv.Issuer() + "/'"},
 		{name: "private address refused", config: baseConfig(srv), client: outbound.New(outbound.Options{}),
-			wantCode: connector.CodeDiscoveryFailed, wantReason: "a private or local network address"},
+			wantCode: connector.CodeDiscoveryFailed, wantReason: "this address is not allowed"},
 		{name: "invalid config", config: Config{Issuer: "ftp://x", ClientID: ""},
 			wantCode: connector.CodeInvalidConfig, wantReason: "clientID"},
 	}
