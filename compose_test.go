@@ -229,7 +229,7 @@ func TestComposeEnvExampleListsEveryVariable(t *testing.T) {
 	for _, name := range []string{
 		"ORGSSO_ADDR", "ORGSSO_BASE_URL", "ORGSSO_DATABASE_URL", "ORGSSO_DATA_DIR", "ORGSSO_SECRET_KEY",
 		"ORGSSO_ADMIN_EMAIL", "ORGSSO_ADMIN_PASSWORD", "ORGSSO_ALLOW_PRIVATE_IDP",
-		"ORGSSO_SESSION_IDLE", "ORGSSO_SESSION_MAX", "ORGSSO_LOG_LEVEL",
+		"ORGSSO_SESSION_IDLE", "ORGSSO_SESSION_MAX", "ORGSSO_LOG_LEVEL", "ORGSSO_METRICS_ADDR",
 	} {
 		if !strings.Contains(text, name+"=") && !slices.Contains(missing, name) {
 			missing = append(missing, name)
@@ -278,6 +278,11 @@ func TestComposeOrgssoService(t *testing.T) {
 	if !published {
 		t.Errorf("orgsso must publish 8080:8080; ports = %+v", s.Ports)
 	}
+	for _, port := range s.Ports {
+		if port.Target != 8080 {
+			t.Errorf("orgsso publishes %+v; only 8080 (metrics stay off the host)", port)
+		}
+	}
 
 	if !deployHasNamedVolume(p, s, "/data") {
 		t.Errorf("orgsso needs a named volume at /data; volumes = %+v", s.Volumes)
@@ -292,6 +297,8 @@ func TestComposeOrgssoService(t *testing.T) {
 		"ORGSSO_ADMIN_PASSWORD": composeTestEnv()["ORGSSO_ADMIN_PASSWORD"],
 		// Off unless the operator opts in (the demo does, in .env).
 		"ORGSSO_ALLOW_PRIVATE_IDP": "false",
+		// Metrics on loopback inside the container, never the public address.
+		"ORGSSO_METRICS_ADDR": "127.0.0.1:9090",
 	}
 	for k, v := range want {
 		if got := composeServiceEnv(t, s, k); got != v {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/orgsso/orgsso/app/authz"
@@ -160,37 +161,83 @@ func (a *App) Bootstrap(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
-// Serve runs the HTTP server until ctx ends, then lets in-flight requests
-// finish (up to 15 s) before returning.
+// Serve runs the HTTP server, and the metrics server when
+// Config.MetricsAddr is set, until ctx ends, then lets in-flight requests
+// finish (up to 15 s) before returning. Both addresses are bound before
+// either serves: a metrics address in use stops the start.
 func (a *App) Serve(ctx context.Context) error {
-	srv := &http.Server{
+	base := func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	servers := []*http.Server{{
 		Addr:              a.Config.Addr,
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext:       base,
+	}}
+	if a.Config.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", web.MetricsHandler(a.Metrics, a.Config.MetricsToken))
+		servers = append(servers, &http.Server{
+			Addr:              a.Config.MetricsAddr,
+			Handler:           mux,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       10 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			BaseContext:       base,
+		})
+	}
+	names := []string{"ORGSSO_ADDR", "ORGSSO_METRICS_ADDR"}
+	listeners := make([]net.Listener, 0, len(servers))
+	for i, srv := range servers {
+		addr := srv.Addr
+		if addr == "" {
+			addr = ":http"
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, l := range listeners {
+				_ = l.Close()
+			}
+			return fmt.Errorf("%s: %w", names[i], err)
+		}
+		listeners = append(listeners, ln)
 	}
 	go a.purgeLoop(ctx)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	a.Log.Info("orgsso listening", "addr", a.Config.Addr, "base_url", a.Config.BaseURL, "database", a.DB.Dialect)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
 	}
-	a.Log.Info("shutting down: finishing in-flight requests")
+	a.Log.Info("orgsso listening", "addr", a.Config.Addr, "base_url", a.Config.BaseURL, "database", a.DB.Dialect)
+	if a.Config.MetricsAddr != "" {
+		a.Log.Info("metrics listening", "addr", a.Config.MetricsAddr, "path", "/metrics")
+	}
+	running := len(servers)
+	var stopped error // a server that stopped on its own
+	select {
+	case stopped = <-errc:
+		running--
+	case <-ctx.Done():
+		a.Log.Info("shutting down: finishing in-flight requests")
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+	errs := []error{stopped}
+	var wg sync.WaitGroup
+	shut := make([]error, len(servers))
+	for i, srv := range servers {
+		wg.Go(func() { shut[i] = srv.Shutdown(shutdownCtx) })
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	wg.Wait()
+	errs = append(errs, shut...)
+	for ; running > 0; running-- {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (a *App) purgeLoop(ctx context.Context) {

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -28,9 +29,14 @@ type Config struct {
 	SessionIdle     time.Duration  // ORGSSO_SESSION_IDLE
 	SessionMax      time.Duration  // ORGSSO_SESSION_MAX
 	LogLevel        string         // ORGSSO_LOG_LEVEL
-	MetricsToken    string         // ORGSSO_METRICS_TOKEN: when set, /metrics wants "Authorization: Bearer <token>"
+	MetricsAddr     string         // ORGSSO_METRICS_ADDR: listen address of /metrics alone; "" (from "off") serves it nowhere
+	MetricsToken    string         // ORGSSO_METRICS_TOKEN: when set, /metrics is also on Addr, and wants "Authorization: Bearer <token>" everywhere
 	TrustedProxies  []netip.Prefix // ORGSSO_TRUSTED_PROXIES: proxies whose X-Forwarded-For names the client
 }
+
+// DefaultMetricsAddr is where /metrics is served unless ORGSSO_METRICS_ADDR
+// says otherwise: loopback, so that only this machine can read it.
+const DefaultMetricsAddr = "127.0.0.1:9090"
 
 // ConfigFromEnv reads the ORGSSO_* variables through getenv (os.Getenv in
 // production, a map in tests) and fills in the zero-setup defaults.
@@ -49,7 +55,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AdminEmail:    strings.ToLower(get("ORGSSO_ADMIN_EMAIL", "")),
 		AdminPassword: getenv("ORGSSO_ADMIN_PASSWORD"),
 		LogLevel:      get("ORGSSO_LOG_LEVEL", "info"),
-		MetricsToken:  getenv("ORGSSO_METRICS_TOKEN"),
+		MetricsAddr:   get("ORGSSO_METRICS_ADDR", DefaultMetricsAddr),
+		MetricsToken:  strings.TrimSpace(getenv("ORGSSO_METRICS_TOKEN")),
+	}
+	if strings.EqualFold(c.MetricsAddr, "off") {
+		c.MetricsAddr = ""
 	}
 	c.DatabaseURL = get("ORGSSO_DATABASE_URL", filepath.Join(c.DataDir, "orgsso.db"))
 	var errs []error
@@ -102,6 +112,19 @@ func (c Config) Validate() error {
 	}
 	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
 		return errors.New("ORGSSO_SESSION_IDLE must be positive and at most ORGSSO_SESSION_MAX")
+	}
+	if c.MetricsAddr != "" {
+		_, port, err := net.SplitHostPort(c.MetricsAddr)
+		if n, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || n == 0 {
+			return fmt.Errorf("ORGSSO_METRICS_ADDR %q must be host:port (such as 127.0.0.1:9090), or off", c.MetricsAddr)
+		}
+		if c.MetricsAddr == c.Addr {
+			return fmt.Errorf("ORGSSO_METRICS_ADDR %q must differ from ORGSSO_ADDR: metrics are never on the public address "+
+				"(set ORGSSO_METRICS_TOKEN to serve them there behind a bearer token)", c.MetricsAddr)
+		}
+	}
+	if strings.ContainsAny(c.MetricsToken, " \t\r\n") {
+		return errors.New("ORGSSO_METRICS_TOKEN must not contain spaces or line breaks")
 	}
 	return nil
 }

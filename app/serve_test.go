@@ -19,17 +19,25 @@ import (
 	"github.com/orgsso/orgsso/models/testdb"
 )
 
-// Shutting down lets a request in flight finish and write everything it
-// meant to: here an admin's connection test whose IdP answers slowly.
-func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
+// freeAddr is a loopback address with a port nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Shutting down lets a request in flight finish and write everything it
+// meant to: here an admin's connection test whose IdP answers slowly. The
+// metrics are served on their own address, not the public one, and that
+// server stops too.
+func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	env := map[string]string{"ORGSSO_ADDR": addr, "ORGSSO_BASE_URL": "http://" + addr, "ORGSSO_DATA_DIR": t.TempDir(),
-		"ORGSSO_DATABASE_URL": testdb.New(t), "ORGSSO_ALLOW_PRIVATE_IDP": "true"}
+		"ORGSSO_DATABASE_URL": testdb.New(t), "ORGSSO_ALLOW_PRIVATE_IDP": "true", "ORGSSO_METRICS_ADDR": metricsAddr}
 	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +111,27 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	}
 	resp.Body.Close()
 
+	status := func(u string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := status(base + "/metrics"); code != http.StatusNotFound || strings.Contains(body, "orgsso_") {
+		t.Fatalf("public GET /metrics = %d %.200q; want 404", code, body)
+	}
+	if code, body := status("http://" + metricsAddr + "/metrics"); code != http.StatusOK ||
+		!strings.Contains(body, `orgsso_logins_total{connection="password",protocol="password",result="success"} 1`) {
+		t.Fatalf("GET /metrics on the metrics address = %d %.300q; want 200 with the login", code, body)
+	}
+	if code, _ := status("http://" + metricsAddr + "/login"); code != http.StatusNotFound {
+		t.Fatalf("GET /login on the metrics address = %d; want 404 (it serves /metrics alone)", code)
+	}
+
 	type result struct {
 		status   int
 		location string
@@ -139,4 +168,44 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("the server still answers after shutdown")
 	}
+	if _, err := http.Get("http://" + metricsAddr + "/metrics"); err == nil {
+		t.Fatal("the metrics server still answers after shutdown")
+	}
+}
+
+// A metrics address that cannot be bound stops the start, with the
+// variable's name, and leaves the public address free.
+func TestServeFailsWhenTheMetricsAddressIsTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := freeAddr(t)
+	env := map[string]string{"ORGSSO_ADDR": addr, "ORGSSO_DATA_DIR": t.TempDir(), "ORGSSO_DATABASE_URL": testdb.New(t),
+		"ORGSSO_METRICS_ADDR": taken.Addr().String()}
+	cfg, err := app.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(context.Background()) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "ORGSSO_METRICS_ADDR") {
+			t.Fatalf("Serve = %v; want an ORGSSO_METRICS_ADDR error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve started although the metrics address is taken")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the public address is still held: %v", err)
+	}
+	ln.Close()
 }

@@ -48,7 +48,7 @@ var matrixRoutes = []matrixRoute{
 	{method: "HEAD", path: "/static/*", kind: kindPublic},
 	{method: "GET", path: "/healthz", kind: kindPublic},
 	{method: "GET", path: "/readyz", kind: kindPublic},
-	{method: "GET", path: "/metrics", kind: kindPublic}, // behind Options.MetricsToken when set
+	{method: "GET", path: "/metrics", kind: kindPublic}, // 404 unless Options.MetricsToken is set, then bearer (metrics_test.go)
 	{method: "GET", path: "/login", kind: kindPublic},
 	{method: "POST", path: "/login", kind: kindPublic},
 	{method: "POST", path: "/logout", kind: kindPublic},

@@ -39,5 +39,5 @@
 //	POST …/connections/{conn}/toggle|delete    active switch (htmx), deletion
 //	GET  …/connections/{conn}/tests/{test}     a test's result: claims received and what they map to
 //	GET  /api/v1/me                            the signed-in user as JSON
-//	GET  /metrics                              Prometheus metrics (bearer token when configured)
+//	GET  /metrics                              Prometheus metrics, only with ORGSSO_METRICS_TOKEN (bearer); else 404
 package web

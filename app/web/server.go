@@ -26,7 +26,8 @@ type Options struct {
 	// four, per client address.
 	LoginLimit  int
 	LoginWindow time.Duration
-	// MetricsToken, when set, is the bearer token /metrics requires.
+	// MetricsToken, when set, serves /metrics on this handler to requests
+	// bearing it; when empty, /metrics is not found here.
 	MetricsToken string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// names the client; without any, the client is the connection's peer.

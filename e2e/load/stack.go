@@ -98,6 +98,7 @@ func startStack(ctx context.Context, work string, withBaseline bool, cs *childre
 	env := []string{
 		"ORGSSO_ADDR=127.0.0.1:" + strconv.Itoa(orgssoPort), "ORGSSO_BASE_URL=" + st.orgssoURL,
 		"ORGSSO_DATA_DIR=" + filepath.Join(work, "data"), "ORGSSO_ALLOW_PRIVATE_IDP=true",
+		"ORGSSO_METRICS_ADDR=off", // not read here; a taken 127.0.0.1:9090 must not stop the run
 		"ORGSSO_ADMIN_EMAIL=" + adminEmail, "ORGSSO_ADMIN_PASSWORD=" + st.adminPass,
 	}
 	for _, args := range [][]string{
