@@ -149,10 +149,11 @@ func orgsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []strin
 		if msg := web.ValidSlug(*slug); msg != "" {
 			return fmt.Errorf("--slug: %s", msg)
 		}
-		if strings.TrimSpace(*name) == "" {
-			return errors.New("--name is required")
+		orgName, msg := web.CleanOrgName(*name)
+		if msg != "" {
+			return fmt.Errorf("--name: %s", msg)
 		}
-		org, err := a.Store.CreateOrganization(ctx, *slug, strings.TrimSpace(*name))
+		org, err := a.Store.CreateOrganization(ctx, *slug, orgName)
 		if err != nil {
 			return fmt.Errorf("create %s: %w", *slug, err)
 		}

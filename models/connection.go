@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/orgsso/orgsso/models/names"
 )
 
 // Protocols of a connection.
@@ -56,6 +58,7 @@ type Connection struct {
 	Protocol     string    `gorm:"column:protocol"`
 	Preset       string    `gorm:"column:preset"`
 	DisplayName  string    `gorm:"column:display_name"`
+	NameKey      string    `gorm:"column:name_key"` // names.Key(DisplayName), unique in the org; set by the store
 	LogoURL      string    `gorm:"column:logo_url"`
 	Active       bool      `gorm:"column:active"`
 	Version      int64     `gorm:"column:version"`
@@ -140,7 +143,8 @@ func newPublicID() string {
 // ---- connections
 
 // CreateConnection adds a connection to an org at version 1; ErrConflict
-// when the display name is taken in the org.
+// when the display name is taken in the org: another one has the same
+// names.Key (the database refuses it, so racing creates save one).
 func (s *Store) CreateConnection(ctx context.Context, orgID int64, c Connection) (Connection, error) {
 	return s.CreateConnectionWith(ctx, orgID, c, nil)
 }
@@ -168,12 +172,12 @@ func (s *Store) ConnectionByID(ctx context.Context, orgID, id int64) (Connection
 
 // UpdateConnection stores c's settings if the stored version is still
 // c.Version, and bumps the version; ErrConflict when someone saved in
-// between (or the new name is taken).
+// between (or the new name is taken: its names.Key is another's).
 func (s *Store) UpdateConnection(ctx context.Context, orgID int64, c Connection) (Connection, error) {
 	defer s.cache.clear()
 	res := s.w(ctx).Model(&Connection{}).Where("org_id = ? AND id = ? AND version = ?", orgID, c.ID, c.Version).
 		Updates(map[string]any{
-			"display_name": c.DisplayName, "logo_url": c.LogoURL, "preset": c.Preset,
+			"display_name": c.DisplayName, "name_key": names.Key(c.DisplayName), "logo_url": c.LogoURL, "preset": c.Preset,
 			"config": c.Config, "provisioning": c.Provisioning, "config_hash": c.ConfigHash,
 			"sealed_secret": c.SealedSecret, "updated_at": s.now(), "updated_by": c.UpdatedBy,
 			"version": gorm.Expr("version + 1"),

@@ -1,6 +1,10 @@
 package models
 
-import "context"
+import (
+	"context"
+
+	"github.com/orgsso/orgsso/models/names"
+)
 
 // CreateConnectionWith adds a connection like CreateConnection, but calls
 // prepare with the row's public id assigned before inserting it, so a value
@@ -16,6 +20,7 @@ func (s *Store) CreateConnectionWith(ctx context.Context, orgID int64, c Connect
 	if prepare != nil {
 		prepare(&c)
 	}
+	c.NameKey = names.Key(c.DisplayName)
 	err := s.w(ctx).Create(&c).Error
 	return c, translate(err)
 }

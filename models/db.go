@@ -113,18 +113,12 @@ func (d *DB) Close() error {
 }
 
 func (d *DB) migrator() (*goose.Provider, error) {
-	fsys, err := migrations.FS(d.Dialect)
-	if err != nil {
-		return nil, err
-	}
 	sqlDB, err := d.Write.DB()
 	if err != nil {
 		return nil, err
 	}
-	dialect := goose.DialectSQLite3
 	var opts []goose.ProviderOption
 	if d.Dialect == DialectPostgres {
-		dialect = goose.DialectPostgres
 		// Several instances may start at once on one database: one migrates,
 		// the others wait for it.
 		locker, err := lock.NewPostgresSessionLocker()
@@ -133,7 +127,7 @@ func (d *DB) migrator() (*goose.Provider, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(dialect, sqlDB, fsys, opts...)
+	return migrations.Provider(d.Dialect, sqlDB, opts...)
 }
 
 // Migrate applies every pending migration.

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/orgsso/orgsso/migrations"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/models/testdb"
@@ -31,19 +29,11 @@ func openAtVersion(t *testing.T, version int64) *models.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	fsys, err := migrations.FS(db.Dialect)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sqlDB, err := db.Write.DB()
 	if err != nil {
 		t.Fatal(err)
 	}
-	dialect := goose.DialectSQLite3
-	if db.Dialect == models.DialectPostgres {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, sqlDB, fsys)
+	p, err := migrations.Provider(db.Dialect, sqlDB)
 	if err != nil {
 		t.Fatal(err)
 	}

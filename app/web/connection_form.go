@@ -14,6 +14,7 @@ import (
 	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/models/names"
 	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
@@ -30,6 +31,9 @@ type connectionInput struct {
 	fromFields bool
 	// firstField is the form name of the preset's first field ("" without).
 	firstField string
+	// nameErr is why the display name cannot be used as typed ("" when it
+	// can; values.DisplayName is then the cleaned name).
+	nameErr string
 }
 
 // splitList splits a list typed with spaces, commas or new lines.
@@ -78,6 +82,11 @@ func readConnectionForm(c echo.Context) connectionInput {
 			SyncRoles:            on("syncRoles"),
 			LinkByVerifiedEmail:  on("linkByVerifiedEmail"),
 		},
+	}
+	if name, err := names.Clean(in.values.DisplayName); err != nil {
+		in.nameErr = err.Error() // the input is shown again as typed
+	} else {
+		in.values.DisplayName = name
 	}
 	preset, ok := connector.PresetByID(in.preset)
 	if !ok {
@@ -265,6 +274,8 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 	errs := components.Errors{}
 	v := in.values
 	switch {
+	case in.nameErr != "":
+		errs["displayName"] = in.nameErr
 	case v.DisplayName == "":
 		errs["displayName"] = "Enter the name members see on the login button."
 	case len(v.DisplayName) > 100:
@@ -274,8 +285,11 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 		if err != nil {
 			return nil, err
 		}
+		// Names are the same when their keys are (case, spaces, look-alike
+		// forms); the database's unique index on the key settles races.
+		key := names.Key(v.DisplayName)
 		for _, other := range conns {
-			if (self == nil || other.ID != self.ID) && strings.EqualFold(other.DisplayName, v.DisplayName) {
+			if (self == nil || other.ID != self.ID) && other.NameKey == key {
 				errs["displayName"] = nameTaken(other.DisplayName, org)
 			}
 		}

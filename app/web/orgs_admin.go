@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/models/names"
 	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
@@ -29,14 +30,20 @@ func ValidSlug(slug string) string {
 	return ""
 }
 
-func validOrgName(name string) string {
-	if name == "" {
-		return "Enter a name."
+// CleanOrgName returns an org name normalised (names.Clean: NFKC, spaces
+// collapsed, trimmed), and what is wrong with it, or "". Org names need not
+// be unique, but must not hide characters or pass for another name.
+func CleanOrgName(raw string) (string, string) {
+	name, err := names.Clean(raw)
+	switch {
+	case err != nil:
+		return raw, err.Error()
+	case name == "":
+		return name, "Enter a name."
+	case len(name) > 100:
+		return name, "Use at most 100 characters."
 	}
-	if len(name) > 100 {
-		return "Use at most 100 characters."
-	}
-	return ""
+	return name, ""
 }
 
 func (h *Handlers) orgsPage(c echo.Context, status int, slug, name string, errs components.Errors) error {
@@ -56,10 +63,10 @@ func (h *Handlers) showOrgs(c echo.Context) error {
 
 // createOrg adds an organization.
 func (h *Handlers) createOrg(c echo.Context) error {
-	name := strings.TrimSpace(c.FormValue("name"))
+	name, msg := CleanOrgName(c.FormValue("name"))
 	slug := strings.ToLower(strings.TrimSpace(c.FormValue("slug")))
 	errs := components.Errors{}
-	if msg := validOrgName(name); msg != "" {
+	if msg != "" {
 		errs["name"] = msg
 	}
 	if msg := ValidSlug(slug); msg != "" {
@@ -83,8 +90,8 @@ func (h *Handlers) createOrg(c echo.Context) error {
 // renameOrg changes an org's display name (the slug stays: IdPs have it).
 func (h *Handlers) renameOrg(c echo.Context) error {
 	org := currentOrg(c)
-	name := strings.TrimSpace(c.FormValue("name"))
-	if msg := validOrgName(name); msg != "" {
+	name, msg := CleanOrgName(c.FormValue("name"))
+	if msg != "" {
 		setFlash(c, "Not renamed: "+msg)
 		return c.Redirect(http.StatusSeeOther, "/admin/orgs")
 	}
