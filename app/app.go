@@ -93,7 +93,7 @@ func (a *App) CreateAdmin(ctx context.Context, email, pw string, mustChange bool
 	if msg := password.Validate(pw); msg != "" && !mustChange {
 		return models.User{}, errors.New("password: " + msg)
 	}
-	hash, err := password.Hash(pw)
+	hash, err := password.Hash(ctx, pw)
 	if err != nil {
 		return models.User{}, err
 	}

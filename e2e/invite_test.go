@@ -25,7 +25,7 @@ func TestInvitedPersonJoinsThroughSSO(t *testing.T) {
 		t.Fatal(err)
 	}
 	const adminEmail, adminPassword = "ada@acme.test", "org-admin-password-1"
-	hash, err := password.Hash(adminPassword)
+	hash, err := password.Hash(ctx, adminPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -358,6 +358,15 @@ RETURNING count`, key, now, now.Add(-window), now.Add(-window)).Scan(&count).Err
 	return count <= limit, nil
 }
 
+// Unhit gives back one hit of key's current window: the attempt it
+// reserved was refused or turned out not to count. Since Hit numbers
+// every attempt in one statement, giving back a refused one never lets
+// more than limit attempts through.
+func (s *Store) Unhit(ctx context.Context, key string, window time.Duration) error {
+	return s.w(ctx).Exec("UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0 AND window_start >= ?",
+		key, s.now().Add(-window)).Error
+}
+
 // Attempts returns how many hits key has in its current window.
 func (s *Store) Attempts(ctx context.Context, key string, window time.Duration) (int, error) {
 	var counts []int

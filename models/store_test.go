@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -306,5 +307,54 @@ func TestSettings(t *testing.T) {
 		if got, err := s.Setting(ctx, SettingAllowSignup, "x"); err != nil || got != v {
 			t.Errorf("after setting %q: %q, %v", v, got, err)
 		}
+	}
+}
+
+// TestHitReservesConcurrently has 25 attempts against a limit of 10 at
+// once: exactly 10 are let through, and giving back the refused ones
+// leaves the count at the limit, so the next attempt is refused too.
+func TestHitReservesConcurrently(t *testing.T) {
+	t.Parallel()
+	s := newTestStore(t)
+	ctx := context.Background()
+	const window, limit, attempts = time.Hour, 10, 25
+	var (
+		wg     sync.WaitGroup
+		passed atomic.Int32
+	)
+	for range attempts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.Hit(ctx, "k", window, limit)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok {
+				passed.Add(1)
+			} else if err := s.Unhit(ctx, "k", window); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := passed.Load(); got != limit {
+		t.Errorf("%d attempts let through, want %d", got, limit)
+	}
+	if n, err := s.Attempts(ctx, "k", window); err != nil || n != limit {
+		t.Errorf("attempts after giving back the refused: %d (%v), want %d", n, err, limit)
+	}
+	if ok, err := s.Hit(ctx, "k", window, limit); err != nil || ok {
+		t.Errorf("next attempt let through = %v (%v), want refused", ok, err)
+	}
+	// Unhit never goes below zero.
+	for range limit + 5 {
+		if err := s.Unhit(ctx, "k", window); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := s.Attempts(ctx, "k", window); n != 0 {
+		t.Errorf("attempts after giving back more than taken: %d, want 0", n)
 	}
 }

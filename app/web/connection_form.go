@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -268,6 +270,19 @@ func presetValues(p connector.Preset) pages.ConnectionFormValues {
 	}
 }
 
+// Length limits of the form's own fields, in characters; the OIDC
+// settings' limits are oidc.Max*.
+const (
+	maxDisplayName  = 100
+	maxLogoURL      = 500
+	maxSecret       = 4096
+	maxPresetField  = 256   // each of a preset's fields (tenant, domain …)
+	maxGroupMapping = 256   // each group name
+	maxGroupMaps    = 10000 // all group mappings together
+)
+
+func tooLong(s string, limit int) bool { return utf8.RuneCountInString(s) > limit }
+
 // validateConnection checks the input; self is the connection being edited
 // (nil for a new one), so its own name does not count as taken.
 func (h *Handlers) validateConnection(ctx context.Context, org *models.Organization, in connectionInput, self *models.Connection) (components.Errors, error) {
@@ -278,8 +293,8 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 		errs["displayName"] = in.nameErr
 	case v.DisplayName == "":
 		errs["displayName"] = "Enter the name members see on the login button."
-	case len(v.DisplayName) > 100:
-		errs["displayName"] = "Use at most 100 characters."
+	case tooLong(v.DisplayName, maxDisplayName):
+		errs["displayName"] = oidc.TooLong(maxDisplayName)
 	default:
 		conns, err := h.store.Connections(ctx, org.ID)
 		if err != nil {
@@ -294,11 +309,16 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 			}
 		}
 	}
-	if v.LogoURL != "" {
+	if tooLong(v.LogoURL, maxLogoURL) {
+		errs["logoURL"] = oidc.TooLong(maxLogoURL)
+	} else if v.LogoURL != "" {
 		u, err := url.Parse(v.LogoURL)
-		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(v.LogoURL) > 500 {
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 			errs["logoURL"] = "Enter a full https:// address of an image, or leave it empty."
 		}
+	}
+	if tooLong(in.secret, maxSecret) {
+		errs["clientSecret"] = oidc.TooLong(maxSecret)
 	}
 	for field, msg := range in.config().Validate() {
 		if field == "issuer" && in.fromFields && len(in.fieldErrs) > 0 {
@@ -309,13 +329,27 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 	for field, msg := range in.fieldErrs {
 		errs[field] = msg
 	}
+	for name, value := range v.PresetFields {
+		if tooLong(value, maxPresetField) {
+			errs["preset."+name] = oidc.TooLong(maxPresetField)
+		}
+	}
 	switch v.DefaultRole {
 	case "none", "user", "admin":
 	default:
 		errs["defaultRole"] = "Choose none, user or admin."
 	}
-	if _, err := connector.ParseGroupMappings(v.GroupMappings); err != nil {
+	if tooLong(v.GroupMappings, maxGroupMaps) {
+		errs["groupMappings"] = fmt.Sprintf("Use at most %d characters for all mappings together.", maxGroupMaps)
+	} else if ms, err := connector.ParseGroupMappings(v.GroupMappings); err != nil {
 		errs["groupMappings"] = "Check " + err.Error() + "."
+	} else {
+		for i, m := range ms {
+			if tooLong(m.Group, maxGroupMapping) {
+				errs["groupMappings"] = fmt.Sprintf("Check mapping %d: use at most %d characters for a group name.", i+1, maxGroupMapping)
+				break
+			}
+		}
 	}
 	return errs, nil
 }

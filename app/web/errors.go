@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/password"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/views/pages"
 )
@@ -26,6 +27,8 @@ func classify(err error) safeError {
 		return safeError{http.StatusNotFound, "Not found", "There is nothing here, or it is not yours to see.", "Check the address, or ask an administrator of the organization for access."}
 	case errors.Is(err, authz.ErrForbidden):
 		return safeError{http.StatusForbidden, "Not allowed", "Your role does not allow this.", "Ask an administrator of the organization if you need it."}
+	case errors.Is(err, password.ErrBusy):
+		return safeError{http.StatusServiceUnavailable, "Busy", msgBusy, "Try again in a moment."}
 	case errors.Is(err, models.ErrConflict):
 		return safeError{http.StatusConflict, "Changed meanwhile", "Someone changed this since you opened it.", "Reload the page and make your change again."}
 	case errors.As(err, &he):
@@ -60,7 +63,12 @@ func (h *Handlers) handleError(err error, c echo.Context) {
 		return
 	}
 	se := classify(err)
-	if se.status >= 500 {
+	if se.status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "5")
+	}
+	if se.status == http.StatusServiceUnavailable {
+		h.log.Warn("busy", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	} else if se.status >= 500 {
 		h.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	var rerr error

@@ -1,11 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,15 +15,36 @@ import (
 	"github.com/orgsso/orgsso/views/pages"
 )
 
-// dummyHash is checked when no account matches, so a wrong email costs the
-// same time as a wrong password. It is made at the first failed login, not
-// at start: hashing takes 64 MiB and a good fraction of a second.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := password.Hash("orgsso timing equaliser")
-	return h
-})
+const (
+	loginFailed = "The email or password is not right."
+	msgBusy     = "The server is busy checking other passwords."
+	loginBusy   = msgBusy + " Try again in a moment."
+)
 
-const loginFailed = "The email or password is not right."
+// hashCtx bounds how long a request waits for a password hashing slot.
+func (h *Handlers) hashCtx(c echo.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request().Context(), h.opts.HashWait)
+}
+
+// hashPassword hashes a new password in one of the hashing slots; when
+// none frees up in time the error is password.ErrBusy, which the error
+// page shows as 503.
+func (h *Handlers) hashPassword(c echo.Context, pw string) (string, error) {
+	hctx, cancel := h.hashCtx(c)
+	defer cancel()
+	return password.Hash(hctx, pw)
+}
+
+// giveBack returns attempts reserved with Hit that were refused or did not
+// turn out to be failures.
+func (h *Handlers) giveBack(ctx context.Context, keys ...string) error {
+	for _, key := range keys {
+		if err := h.store.Unhit(ctx, key, h.opts.LoginWindow); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func (h *Handlers) loginProps(c echo.Context, email, returnTo, msg string) pages.LoginProps {
 	allow, _ := h.signupAllowed(c)
@@ -55,18 +76,28 @@ func (h *Handlers) login(c echo.Context) error {
 	pw := c.FormValue("password")
 	returnTo := localPath(c.FormValue("return_to"))
 
-	// Only failed attempts count, per address and per email, in the
-	// database so that every instance shares the counts.
+	// Each attempt is reserved, per address and per email, before the
+	// password is hashed: Hit counts and checks in one statement, so
+	// concurrent attempts cannot all pass the check. The counts live in
+	// the database so that every instance shares them. Only failures keep
+	// their reservation.
 	ipKey, emailKey := "login:ip:"+c.RealIP(), "login:email:"+email
-	failedIP, err := h.store.Attempts(ctx, ipKey, h.opts.LoginWindow)
+	okIP, err := h.store.Hit(ctx, ipKey, h.opts.LoginWindow, 4*h.opts.LoginLimit)
 	if err != nil {
 		return err
 	}
-	failedEmail, err := h.store.Attempts(ctx, emailKey, h.opts.LoginWindow)
-	if err != nil {
-		return err
+	reserved := []string{ipKey}
+	okEmail := false
+	if okIP {
+		if okEmail, err = h.store.Hit(ctx, emailKey, h.opts.LoginWindow, h.opts.LoginLimit); err != nil {
+			return err
+		}
+		reserved = append(reserved, emailKey)
 	}
-	if failedIP >= 4*h.opts.LoginLimit || failedEmail >= h.opts.LoginLimit {
+	if !okIP || !okEmail {
+		if err := h.giveBack(ctx, reserved...); err != nil {
+			return err
+		}
 		h.log.Warn("login rate limited", "ip", c.RealIP())
 		h.metrics.RateLimited.WithLabelValues("login").Inc()
 		return render(c, http.StatusTooManyRequests, pages.Login(h.loginProps(c, email, returnTo,
@@ -75,21 +106,31 @@ func (h *Handlers) login(c echo.Context) error {
 
 	user, err := h.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return err
+		return errors.Join(err, h.giveBack(ctx, reserved...))
 	}
-	var hash string
+	// An unknown email is checked against a hash of the same cost, so a
+	// wrong email costs the same time as a wrong password.
+	hash := password.DummyHash
 	if err == nil && user.HasPassword() {
 		hash = *user.PasswordHash
-	} else {
-		hash = dummyHash()
 	}
-	if password.Check(hash, pw) != nil || err != nil || !user.HasPassword() {
-		for _, key := range []string{ipKey, emailKey} {
-			if _, err := h.store.Hit(ctx, key, h.opts.LoginWindow, 0); err != nil {
-				return err
-			}
+	hctx, cancel := h.hashCtx(c)
+	checkErr := password.Check(hctx, hash, pw)
+	cancel()
+	if errors.Is(checkErr, password.ErrBusy) {
+		if err := h.giveBack(ctx, reserved...); err != nil {
+			return err
 		}
+		h.metrics.Logins.WithLabelValues("password", "password", "busy").Inc()
+		c.Response().Header().Set("Retry-After", "5")
+		return render(c, http.StatusServiceUnavailable, pages.Login(h.loginProps(c, email, returnTo, loginBusy)))
+	}
+	if checkErr != nil || err != nil || !user.HasPassword() {
 		return h.loginFailed(c, email, returnTo)
+	}
+	// The right password: the reservation is no failure.
+	if err := h.giveBack(ctx, reserved...); err != nil {
+		return err
 	}
 	if user.Disabled {
 		return render(c, http.StatusForbidden, pages.Login(h.loginProps(c, email, returnTo, "This account is disabled. Ask an administrator.")))

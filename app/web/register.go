@@ -74,7 +74,7 @@ func (h *Handlers) register(c echo.Context) error {
 	}
 	var user models.User
 	if len(errs) == 0 {
-		hash, err := password.Hash(pw)
+		hash, err := h.hashPassword(c, pw)
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func (h *Handlers) registerByInvite(c echo.Context, token string) error {
 	if len(errs) > 0 {
 		return h.inviteRegisterPage(c, http.StatusUnprocessableEntity, inv, org, token, name, false, errs)
 	}
-	hash, err := password.Hash(pw)
+	hash, err := h.hashPassword(c, pw)
 	if err != nil {
 		return err
 	}

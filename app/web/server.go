@@ -26,6 +26,9 @@ type Options struct {
 	// four, per client address.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// HashWait is how long a request waits for one of the few password
+	// hashing slots before it is answered "busy" (503).
+	HashWait time.Duration
 	// MetricsToken, when set, serves /metrics on this handler to requests
 	// bearing it; when empty, /metrics is not found here.
 	MetricsToken string
@@ -66,6 +69,9 @@ func New(opts Options, d Deps) http.Handler {
 	}
 	if opts.LoginWindow == 0 {
 		opts.LoginWindow = 15 * time.Minute
+	}
+	if opts.HashWait <= 0 {
+		opts.HashWait = 5 * time.Second
 	}
 	// Zero limits would end every session at once: a login would seem to
 	// work and leave the browser logged out. Use the Config defaults.

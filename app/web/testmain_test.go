@@ -52,7 +52,7 @@ var (
 
 func passwordHash(t testing.TB) string {
 	t.Helper()
-	hashOnce.Do(func() { testHash, hashErr = password.Hash(testPassword) })
+	hashOnce.Do(func() { testHash, hashErr = password.Hash(context.Background(), testPassword) })
 	if hashErr != nil {
 		t.Fatalf("hash test password: %v", hashErr)
 	}
@@ -96,6 +96,9 @@ func newEnv(t *testing.T, mutate ...func(*web.Options)) *env {
 		SessionMax:  24 * time.Hour,
 		LoginLimit:  1000,
 		LoginWindow: 15 * time.Minute,
+		// Parallel tests share the few hashing slots, and a hash takes
+		// about a second under the race detector.
+		HashWait: 10 * time.Minute,
 	}
 	for _, m := range mutate {
 		m(&opts)

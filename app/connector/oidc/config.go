@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/outbound"
@@ -119,16 +120,40 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// Validate returns a message per invalid field, keyed by the field's JSON
-// name; an empty map means valid. It does not contact the IdP (Open does).
+// Length limits of the settings, in characters. They are generous for
+// any real provider and keep a stored connection (and every page and
+// login that reads it) small.
+const (
+	MaxURL       = 2000 // issuer and each endpoint
+	MaxClientID  = 500
+	MaxScopes    = 1000 // all scopes, as typed in the form
+	MaxScope     = 200  // one scope
+	MaxClaim     = 256  // each claim name, and the groups claim
+	MaxParams    = 500  // all forwarded login parameter names
+	MaxParamName = 64   // one forwarded login parameter name
+)
+
+// TooLong says a field is over its limit, stating the limit.
+func TooLong(limit int) string {
+	return fmt.Sprintf("Use at most %d characters.", limit)
+}
+
+// Validate returns a message per invalid field, keyed by the field's form
+// name (its JSON path); an empty map means valid. It does not contact the
+// IdP (Open does).
 func (c Config) Validate() map[string]string {
 	errs := map[string]string{}
 	c = c.WithDefaults()
+	long := func(s string, limit int) bool { return utf8.RuneCountInString(s) > limit }
 	checkURL := func(field, v string, required bool) {
 		if v == "" {
 			if required {
 				errs[field] = "Enter a URL."
 			}
+			return
+		}
+		if long(v, MaxURL) {
+			errs[field] = TooLong(MaxURL)
 			return
 		}
 		if msg := urlProblem(v); msg != "" {
@@ -148,6 +173,8 @@ func (c Config) Validate() map[string]string {
 	checkURL("revocationURL", c.RevocationURL, false)
 	if c.ClientID == "" {
 		errs["clientID"] = "Enter the client ID from your identity provider."
+	} else if long(c.ClientID, MaxClientID) {
+		errs["clientID"] = TooLong(MaxClientID)
 	}
 	if c.ClientAuthMethod != AuthBasic && c.ClientAuthMethod != AuthPost {
 		errs["clientAuthMethod"] = "Choose client_secret_basic or client_secret_post."
@@ -159,18 +186,39 @@ func (c Config) Validate() map[string]string {
 		errs["claimsSource"] = "Choose idtoken or userinfo."
 	}
 	for _, s := range c.Scopes {
-		if strings.ContainsAny(s, " \t\r\n\"\\") {
+		if long(s, MaxScope) {
+			errs["scopes"] = fmt.Sprintf("Use at most %d characters per scope.", MaxScope)
+		} else if strings.ContainsAny(s, " \t\r\n\"\\") {
 			errs["scopes"] = fmt.Sprintf("The scope %q contains a space or quote; enter one scope per entry.", s)
 		}
 	}
+	if long(strings.Join(c.Scopes, " "), MaxScopes) {
+		errs["scopes"] = fmt.Sprintf("Use at most %d characters for all scopes together.", MaxScopes)
+	}
+	claims := []struct{ field, name string }{
+		{"claimMapping.userID", c.ClaimMapping.UserID}, {"claimMapping.email", c.ClaimMapping.Email},
+		{"claimMapping.name", c.ClaimMapping.Name}, {"claimMapping.givenName", c.ClaimMapping.GivenName},
+		{"claimMapping.familyName", c.ClaimMapping.FamilyName}, {"claimMapping.picture", c.ClaimMapping.Picture},
+		{"groupsClaim", c.GroupsClaim},
+	}
+	for _, cl := range claims {
+		if long(cl.name, MaxClaim) {
+			errs[cl.field] = TooLong(MaxClaim)
+		}
+	}
 	for _, p := range c.ForwardedLoginParams {
-		if isProtocolParam(p) {
+		if long(p, MaxParamName) {
+			errs["forwardedLoginParams"] = fmt.Sprintf("Use at most %d characters per parameter name.", MaxParamName)
+		} else if isProtocolParam(p) {
 			errs["forwardedLoginParams"] = fmt.Sprintf(
 				"%q is a protocol parameter that orgsso sets itself, so it cannot be forwarded. "+
 					"Forward only login parameters such as login_hint, domain_hint, prompt or acr_values.", p)
 		} else if strings.ContainsAny(p, " &=?#") {
 			errs["forwardedLoginParams"] = fmt.Sprintf("%q is not a valid parameter name.", p)
 		}
+	}
+	if long(strings.Join(c.ForwardedLoginParams, " "), MaxParams) {
+		errs["forwardedLoginParams"] = fmt.Sprintf("Use at most %d characters for all parameter names together.", MaxParams)
 	}
 	return errs
 }
