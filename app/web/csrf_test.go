@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgsso/orgsso/app/web"
 	"github.com/orgsso/orgsso/models"
 )
 
@@ -215,4 +217,168 @@ func TestCSRFCoversEveryPost(t *testing.T) {
 	if n < 12 {
 		t.Errorf("only %d POST routes found", n)
 	}
+}
+
+// TestCSRFTokenIsBoundToTheSession is the attack found by probing: a token
+// that passes must be this session's, carried in the form body or the
+// header, whatever cookies or Sec-Fetch-Site say.
+func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	root := e.user("root@example.com")
+	e.platformAdmin(root)
+	orgb := e.org("orgb", "Org B")
+	// A token an attacker can get: a visitor's, from the login page.
+	visitor := e.client()
+	visitorToken := visitor.csrfToken()
+	// And the token of another session of the same person.
+	other := e.client()
+	other.loginAs(root)
+	otherToken := other.csrfToken()
+
+	// GOOD stands for the token of the session under attack.
+	sameSite := http.Header{"Sec-Fetch-Site": {"same-site"}}
+	refused := []struct {
+		name   string
+		path   string
+		form   url.Values
+		header http.Header
+		cookie string // planted as orgsso_csrf
+	}{
+		{name: "planted cookie and the same token, same-site", path: "/admin/orgs/orgb/rename",
+			form: url.Values{"_csrf": {"planted-by-attacker"}}, header: sameSite, cookie: "planted-by-attacker"},
+		{name: "planted visitor token, same-site", path: "/admin/orgs/orgb/rename",
+			form: url.Values{"_csrf": {visitorToken}}, header: sameSite, cookie: visitorToken},
+		{name: "planted visitor token, no Sec-Fetch-Site", path: "/admin/orgs/orgb/rename",
+			form: url.Values{"_csrf": {visitorToken}}, cookie: visitorToken},
+		{name: "planted visitor token in the header", path: "/admin/orgs/orgb/rename",
+			header: http.Header{"X-Csrf-Token": {visitorToken}}, cookie: visitorToken},
+		{name: "the right token in the query string", path: "/admin/orgs/orgb/rename?_csrf=GOOD"},
+		{name: "the right token in the query string, same-site", path: "/admin/orgs/orgb/rename?_csrf=GOOD", header: sameSite},
+		{name: "same-site without a token", path: "/admin/orgs/orgb/rename", header: sameSite},
+		{name: "same-site with another session's token", path: "/admin/orgs/orgb/rename",
+			form: url.Values{"_csrf": {otherToken}}, header: sameSite},
+		{name: "another session's token", path: "/admin/orgs/orgb/rename", form: url.Values{"_csrf": {otherToken}}},
+		{name: "another session's token in the header", path: "/admin/orgs/orgb/rename", header: http.Header{"X-Csrf-Token": {otherToken}}},
+		{name: "Sec-Fetch-Site none without a token", path: "/admin/orgs/orgb/rename", header: http.Header{"Sec-Fetch-Site": {"none"}}},
+	}
+	for _, r := range refused {
+		t.Run(r.name, func(t *testing.T) {
+			e := e.in(t)
+			c := e.client()
+			c.loginAs(root)
+			good := c.csrfToken()
+			if good == otherToken {
+				t.Fatal("two sessions share a CSRF token")
+			}
+			if r.cookie != "" {
+				c.setCookie("orgsso_csrf", r.cookie)
+			}
+			form := url.Values{"name": {"Pwned"}}
+			for k, v := range r.form {
+				form[k] = v
+			}
+			before := e.snapshot()
+			p := c.do(http.MethodPost, strings.ReplaceAll(r.path, "GOOD", url.QueryEscape(good)), form, r.header)
+			if p.status != http.StatusForbidden {
+				t.Fatalf("status %d (Location %q), want 403", p.status, p.location())
+			}
+			e.assertUnchanged(before)
+			if got := p.text("error-message"); got != "This form could not be checked, so nothing was changed." {
+				t.Errorf("message %q", got)
+			}
+		})
+	}
+	c := e.client()
+	c.loginAs(root)
+	good := c.csrfToken()
+	if got := orgName(t, e, orgb.Slug); got != "Org B" {
+		t.Fatalf("org renamed to %q", got)
+	}
+
+	// The session's own token passes, in the body or the header, same-site
+	// or not; the browser's word same-origin passes without one.
+	for i, h := range []http.Header{nil, sameSite, {"X-Csrf-Token": {good}}, {"Sec-Fetch-Site": {"same-origin"}}} {
+		form := url.Values{"name": {fmt.Sprintf("Org B %d", i)}}
+		if h.Get("X-Csrf-Token") == "" && h.Get("Sec-Fetch-Site") != "same-origin" {
+			form.Set("_csrf", good)
+		}
+		assertRedirect(t, c.do(http.MethodPost, "/admin/orgs/orgb/rename", form, h), "/admin/orgs")
+		if got := orgName(t, e, orgb.Slug); got != form.Get("name") {
+			t.Fatalf("request %d: name %q", i, got)
+		}
+	}
+	// Each session keeps its own token.
+	assertRedirect(t, other.do(http.MethodPost, "/admin/orgs/orgb/rename", url.Values{"name": {"Org B"}, "_csrf": {otherToken}}, nil), "/admin/orgs")
+}
+
+// TestCSRFVisitorCookie is the token of a browser without a session: a
+// random value in a cookie, named __Host- on https so that no other host
+// (a sibling subdomain, a plain-http answer) can plant it.
+func TestCSRFVisitorCookie(t *testing.T) {
+	t.Parallel()
+	for _, secure := range []bool{false, true} {
+		t.Run(fmt.Sprint("secure=", secure), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, func(o *web.Options) { o.SecureCookies = secure })
+			p := e.client().get("/login")
+			assertStatus(t, p, http.StatusOK)
+			want := "orgsso_csrf"
+			if secure {
+				want = "__Host-orgsso_csrf"
+			}
+			var found *http.Cookie
+			for _, ck := range (&http.Response{Header: p.header}).Cookies() {
+				if strings.HasSuffix(ck.Name, "orgsso_csrf") {
+					found = ck
+				}
+			}
+			if found == nil || found.Name != want {
+				t.Fatalf("CSRF cookie %+v, want %s", found, want)
+			}
+			if found.Path != "/" || found.Domain != "" || found.Secure != secure || !found.HttpOnly {
+				t.Errorf("CSRF cookie %+v", found)
+			}
+			if tok, _ := p.doc.Find(`form[data-testid="login-form"] input[name="_csrf"]`).Attr("value"); tok != found.Value {
+				t.Errorf("form token %q, cookie %q", tok, found.Value)
+			}
+		})
+	}
+
+	t.Run("a visitor's token does not work once logged in", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		u := e.user("ann@example.com")
+		e.platformAdmin(u)
+		c := e.client()
+		visitor := c.csrfToken()
+		c.loginAs(u)
+		c.setCookie("orgsso_csrf", visitor) // as it was before the login
+		snap := e.snapshot()
+		assertStatus(t, c.do(http.MethodPost, "/admin/settings", url.Values{"allow_signup": {"true"}, "_csrf": {visitor}}, nil), http.StatusForbidden)
+		e.assertUnchanged(snap)
+	})
+
+	t.Run("logging out ends the session's token", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		e.user("ann@example.com")
+		c := e.client()
+		c.mustLogin("ann@example.com")
+		tok := c.csrfToken()
+		assertRedirect(t, c.post("/logout", nil), "/login")
+		assertStatus(t, c.do(http.MethodPost, "/login", url.Values{"_csrf": {tok}, "email": {"ann@example.com"}, "password": {testPassword}}, nil), http.StatusForbidden)
+		if c.csrfToken() == tok {
+			t.Error("the visitor's token is the old session's")
+		}
+	})
+}
+
+func orgName(t *testing.T, e *env, slug string) string {
+	t.Helper()
+	o, err := e.store.OrganizationBySlug(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.Name
 }

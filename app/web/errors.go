@@ -31,6 +31,8 @@ func classify(err error) safeError {
 		return safeError{http.StatusServiceUnavailable, "Busy", msgBusy, "Try again in a moment."}
 	case errors.Is(err, models.ErrConflict):
 		return safeError{http.StatusConflict, "Changed meanwhile", "Someone changed this since you opened it.", "Reload the page and make your change again."}
+	case errors.Is(err, errUnreadable):
+		return safeError{http.StatusBadRequest, "Unreadable characters", "What you sent contains a character that cannot be used (a NUL byte, or bytes that are not UTF-8 text), so nothing was changed.", "Go back, remove the character (it often comes with pasted text) and try again."}
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound, http.StatusMethodNotAllowed:

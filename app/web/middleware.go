@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -9,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -23,12 +27,13 @@ const (
 	ctxUser    = "orgsso.user"
 	ctxSession = "orgsso.session"
 	ctxOrg     = "orgsso.org"
+	ctxCSRF    = "orgsso.csrf"
 )
 
 const (
 	flashCookie = "orgsso_flash"
-	csrfCookie  = "orgsso_csrf"
 	csrfField   = "_csrf"
+	csrfHeader  = "X-CSRF-Token"
 )
 
 func (h *Handlers) sessionCookieName() string {
@@ -55,39 +60,110 @@ func (h *Handlers) securityHeaders() echo.MiddlewareFunc {
 	})
 }
 
-// csrf protects every state-changing request with a token from a cookie that
-// must come back in the form (or the X-CSRF-Token header for htmx). Only the
-// IdP-facing endpoints are exempt: the callback, protected by its own
-// single-use state, and the initiate login URI, which only begins a login
-// whose answer is checked like any other.
-func (h *Handlers) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:" + csrfField + ",header:X-CSRF-Token",
-		CookieName:     csrfCookie,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   h.opts.SecureCookies,
-		CookieSameSite: http.SameSiteLaxMode,
-		ContextKey:     "csrf",
-		Skipper: func(c echo.Context) bool {
+// csrf protects every state-changing request with a token that must come
+// back in the form body (_csrf) or the X-CSRF-Token header (htmx, from the
+// page's csrf-token meta tag); never from the query string, which leaks
+// into logs, history and Referer headers.
+//
+// The token is bound to what the request acts as: with a session it is
+// derived from the session's id (sessionCSRF), so a token from another
+// session, or one an attacker planted in a cookie, does not pass; without
+// one (the login and sign-up forms) it is a random value in a cookie, named
+// __Host- on https so that no other host can set it.
+//
+// A browser's Sec-Fetch-Site header is believed only when it says
+// same-origin; cross-site is refused, even with a token, and same-site, none
+// or no header need the token. Only the IdP-facing endpoints are exempt: the
+// callback, protected by its own single-use state, and the initiate login
+// URI, which only begins a login whose answer is checked like any other.
+// It runs after loadSession.
+func (h *Handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		want := h.issueCSRF(c)
+		c.Response().Header().Add(echo.HeaderVary, echo.HeaderCookie)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+			return next(c)
+		}
+		switch c.Path() {
+		case "/o/:org/oidc/callback", "/o/:org/sso/:conn/initiate":
 			// The IdP posts here (form_post); the single-use state and the
-			// browser binding protect it instead.
-			// The initiate login URI is posted to by the IdP too (OpenID
-			// Connect Core §4); it begins a login, nothing more.
-			switch c.Path() {
-			case "/o/:org/oidc/callback", "/o/:org/sso/:conn/initiate":
-				return true
-			}
-			return false
-		},
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "csrf")
-		},
-	})
+			// browser binding protect it instead. The initiate login URI is
+			// posted to by the IdP too (OpenID Connect Core §4); it begins a
+			// login, nothing more.
+			return next(c)
+		}
+		switch c.Request().Header.Get("Sec-Fetch-Site") {
+		case "same-origin":
+			return next(c)
+		case "cross-site":
+			return errCSRF
+		}
+		got := c.Request().Header.Get(csrfHeader)
+		if got == "" {
+			got = c.Request().PostFormValue(csrfField)
+		}
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			return errCSRF
+		}
+		return next(c)
+	}
+}
+
+var errCSRF = echo.NewHTTPError(http.StatusForbidden, "csrf")
+
+func (h *Handlers) csrfCookieName() string {
+	if h.opts.SecureCookies {
+		return "__Host-orgsso_csrf"
+	}
+	return "orgsso_csrf"
+}
+
+// issueCSRF returns the token this request must carry and that its pages
+// hand out: the session's, or the visitor's from the CSRF cookie (set here
+// when missing or malformed).
+func (h *Handlers) issueCSRF(c echo.Context) string {
+	if currentSession(c) != nil {
+		if ck, err := c.Cookie(h.sessionCookieName()); err == nil && ck.Value != "" {
+			tok := sessionCSRF(ck.Value)
+			c.Set(ctxCSRF, tok)
+			return tok
+		}
+	}
+	if ck, err := c.Cookie(h.csrfCookieName()); err == nil && isToken(ck.Value) {
+		c.Set(ctxCSRF, ck.Value)
+		return ck.Value
+	}
+	return h.newVisitorCSRF(c)
+}
+
+// newVisitorCSRF gives a browser without a session a fresh CSRF token.
+func (h *Handlers) newVisitorCSRF(c echo.Context) string {
+	tok := secrets.Token()
+	c.SetCookie(&http.Cookie{Name: h.csrfCookieName(), Value: tok, Path: "/", HttpOnly: true,
+		Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	c.Set(ctxCSRF, tok)
+	return tok
+}
+
+// sessionCSRF is the CSRF token of the session with this id: a MAC keyed
+// by the id, which only the browser holding the session cookie (HttpOnly)
+// and the server see. The id's stored hash does not give it, and the token
+// does not give the id.
+func sessionCSRF(sessionID string) string {
+	m := hmac.New(sha256.New, []byte(sessionID))
+	m.Write([]byte("orgsso csrf v1"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// isToken reports whether s looks like a secrets.Token.
+func isToken(s string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == 32
 }
 
 func csrfToken(c echo.Context) string {
-	t, _ := c.Get("csrf").(string)
+	t, _ := c.Get(ctxCSRF).(string)
 	return t
 }
 
@@ -150,7 +226,7 @@ func (h *Handlers) startSession(c echo.Context, user models.User, login models.L
 	sess.LastSeenAt = now
 	sess.ExpiresAt = now.Add(h.opts.SessionMax)
 	sess.IP = c.RealIP()
-	sess.UserAgent = truncate(c.Request().UserAgent(), 200)
+	sess.UserAgent = cleanText(c.Request().UserAgent(), 200)
 	ev.ActorID, ev.ActorEmail, ev.Target, ev.IP = &user.ID, user.Email, user.Email, c.RealIP()
 	login.Session, login.Audit, login.Replaces = sess, ev, replaced
 	if err := h.store.StartSession(c.Request().Context(), login); err != nil {
@@ -161,7 +237,9 @@ func (h *Handlers) startSession(c echo.Context, user models.User, login models.L
 		Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode,
 		MaxAge: int(h.opts.SessionMax / time.Second),
 	})
-	c.SetCookie(&http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
+	// The visitor's CSRF token ends; the session's own begins.
+	c.SetCookie(&http.Cookie{Name: h.csrfCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
+	c.Set(ctxCSRF, sessionCSRF(id))
 	c.Set(ctxUser, &user)
 	return nil
 }
@@ -174,6 +252,7 @@ func (h *Handlers) endSession(c echo.Context) error {
 		}
 	}
 	h.clearSessionCookie(c)
+	h.newVisitorCSRF(c) // the session's token ends with it
 	return nil
 }
 
@@ -351,11 +430,15 @@ func takeFlash(c echo.Context) string {
 	return truncate(string(b), 300)
 }
 
+// truncate cuts s to at most n bytes without splitting a character.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // localPath returns p when it is a path on this site, else "/". It refuses

@@ -26,7 +26,9 @@ func (h *Handlers) routes(e *echo.Echo) {
 	e.GET("/readyz", h.readyz)
 	e.GET("/metrics", h.showMetrics)
 
-	app := e.Group("", h.csrf(), h.loadSession)
+	// Unreadable input is refused once the session is known, so that the
+	// error page is the person's own.
+	app := e.Group("", h.loadSession, h.csrf, h.readableInput)
 	app.GET("/login", h.showLogin)
 	app.POST("/login", h.login)
 	app.POST("/logout", h.logout)
