@@ -176,6 +176,15 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// IsMemberEmail reports whether the account with this email is a member of
+// the org (any status). It says nothing of accounts outside the org.
+func (s *Store) IsMemberEmail(ctx context.Context, orgID int64, email string) (bool, error) {
+	var n int64
+	err := s.r(ctx).Table("memberships m").Joins("JOIN users u ON u.id = m.user_id").
+		Where("m.org_id = ? AND u.email = ?", orgID, strings.ToLower(strings.TrimSpace(email))).Count(&n).Error
+	return n > 0, err
+}
+
 // OrgAdminsOtherThan counts the org's active admins other than userID.
 func (s *Store) OrgAdminsOtherThan(ctx context.Context, orgID, userID int64) (int64, error) {
 	var n int64

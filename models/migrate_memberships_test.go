@@ -113,6 +113,17 @@ func TestMigrationMovesCasbinRolesIntoMemberships(t *testing.T) {
 	for _, r := range casbin {
 		exec("INSERT INTO casbin_rule (ptype, v0, v1, v2) VALUES (?, ?, ?, ?)", r[0], r[1], r[2], r[3])
 	}
+	// A session through one of acme's connections, and a password session.
+	exec(`INSERT INTO connections (public_id, org_id, protocol, display_name, created_at, updated_at) VALUES ('c_old', ?, 'oidc', 'Old', ?, ?)`,
+		orgID["acme"], created, created)
+	var connID int64
+	if err := db.Write.Raw("SELECT id FROM connections WHERE public_id = 'c_old'").Scan(&connID).Error; err != nil {
+		t.Fatal(err)
+	}
+	for hash, conn := range map[string]*int64{"sso-session": &connID, "password-session": nil} {
+		exec(`INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, connection_id) VALUES (?, ?, ?, ?, ?, ?)`,
+			hash, userID["alice@acme.test"], created, created, created.Add(time.Hour), conn)
+	}
 
 	// Migrate the way the app does.
 	if err := db.Migrate(ctx); err != nil {
@@ -122,6 +133,16 @@ func TestMigrationMovesCasbinRolesIntoMemberships(t *testing.T) {
 		t.Fatalf("pending = %v, %v", pending, err)
 	}
 	store := models.NewStore(db)
+	// A session that came through a connection opens its org only, from now on too.
+	for hash, want := range map[string]int64{"sso-session": orgID["acme"], "password-session": 0} {
+		var got *int64
+		if err := db.Read.Raw("SELECT org_id FROM sessions WHERE id_hash = ?", hash).Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		if (got == nil && want != 0) || (got != nil && *got != want) {
+			t.Errorf("%s: org_id = %v, want %d", hash, got, want)
+		}
+	}
 
 	type want struct {
 		roles  string

@@ -66,17 +66,6 @@ func sameEmail(a, b string) bool {
 	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
-// ssoSessionOf reports whether the browser's session came through one of
-// org's connections (what an org that requires SSO accepts).
-func (h *Handlers) ssoSessionOf(c echo.Context, org models.Organization) bool {
-	sess := currentSession(c)
-	if sess == nil || sess.ConnectionID == nil {
-		return false
-	}
-	_, err := h.store.ConnectionByID(c.Request().Context(), org.ID, *sess.ConnectionID)
-	return err == nil
-}
-
 // inviteProps is the invite page for whoever is looking at it.
 func (h *Handlers) inviteProps(c echo.Context, inv models.Invite, org models.Organization, token string) (pages.InviteProps, error) {
 	p := pages.InviteProps{Layout: h.layoutProps(c, "Join "+org.Name), State: pages.InviteVisitor, Org: org,
@@ -87,7 +76,7 @@ func (h *Handlers) inviteProps(c echo.Context, inv models.Invite, org models.Org
 	case !sameEmail(u.Email, inv.Email):
 		p.State, p.ViewerEmail = pages.InviteOtherUser, u.Email
 		return p, nil
-	case org.SSOEnforced && !h.ssoSessionOf(c, org):
+	case org.SSOEnforced && sessionOrg(c) != org.ID:
 		p.State, p.ViewerEmail = pages.InviteSSORequired, u.Email
 	default:
 		p.State, p.ViewerEmail = pages.InviteAccept, u.Email
@@ -139,7 +128,7 @@ func (h *Handlers) acceptInvite(c echo.Context) error {
 	if !sameEmail(u.Email, inv.Email) {
 		return refuse(http.StatusForbidden, "This invite is for "+inv.Email+", not for "+u.Email+".")
 	}
-	if org.SSOEnforced && !h.ssoSessionOf(c, org) {
+	if org.SSOEnforced && sessionOrg(c) != org.ID {
 		return refuse(http.StatusForbidden, org.Name+" requires single sign-on, so its invite cannot be accepted with a password.")
 	}
 	if scope := sessionOrg(c); scope != 0 && scope != org.ID {

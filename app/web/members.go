@@ -55,14 +55,10 @@ func (h *Handlers) inviteMember(c echo.Context) error {
 	}
 	if len(errs) == 0 {
 		// Membership of this org is the admin's to see; accounts elsewhere are not.
-		page, err := h.store.ListMembers(ctx, org.ID, email, 1)
-		if err != nil {
+		if member, err := h.store.IsMemberEmail(ctx, org.ID, email); err != nil {
 			return err
-		}
-		for _, m := range page.Members {
-			if m.User.Email == email {
-				errs["email"] = email + " is already a member. Change their role in the table."
-			}
+		} else if member {
+			errs["email"] = email + " is already a member. Change their role in the table."
 		}
 	}
 	if len(errs) > 0 {

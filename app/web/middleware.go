@@ -489,10 +489,8 @@ func (h *Handlers) requireOrgSSO(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(roles) == 0 || slices.Contains(roles, authz.RoleAdmin) {
 			return next(c) // non-members get their 404 from RequirePermission
 		}
-		if sess := currentSession(c); sess != nil && sess.ConnectionID != nil {
-			if _, err := h.store.ConnectionByID(c.Request().Context(), org.ID, *sess.ConnectionID); err == nil {
-				return next(c)
-			}
+		if sessionOrg(c) == org.ID {
+			return next(c) // the session came through one of this org's connections
 		}
 		setFlash(c, org.Name+" requires single sign-on: sign in through its identity provider.")
 		return c.Redirect(http.StatusSeeOther, "/o/"+org.Slug+"/login")

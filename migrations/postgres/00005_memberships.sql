@@ -75,6 +75,9 @@ ALTER TABLE login_states ADD COLUMN is_link BOOLEAN NOT NULL DEFAULT FALSE;
 -- A session that came through an org's connection opens that org only: the
 -- org's IdP vouches for the person there, and nowhere else.
 ALTER TABLE sessions ADD COLUMN org_id BIGINT REFERENCES organizations(id) ON DELETE CASCADE;
+-- Sessions that came through a connection before this migration open its org only too.
+UPDATE sessions SET org_id = (SELECT c.org_id FROM connections c WHERE c.id = sessions.connection_id)
+WHERE connection_id IS NOT NULL;
 
 -- +goose Down
 ALTER TABLE sessions DROP COLUMN org_id;
