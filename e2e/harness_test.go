@@ -80,7 +80,7 @@ type browser struct {
 
 // newBrowser starts Chromium with a fresh profile. Without Chromium the test
 // is skipped, except in CI where a missing browser is a failure.
-func newBrowser(t *testing.T, baseURL string) *browser {
+func newBrowser(t *testing.T, baseURL string, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -89,7 +89,7 @@ func newBrowser(t *testing.T, baseURL string) *browser {
 		t.Skipf("Chromium not found at %s; run `make chromium` to install it", chromiumPath)
 	}
 	b := &browser{t: t, base: baseURL}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Headless,
@@ -103,7 +103,8 @@ func newBrowser(t *testing.T, baseURL string) *browser {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
 		chromedp.WindowSize(1280, 900),
-	)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
 	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(b.record))
 	// Cleanups run last-in first-out: the screenshot is taken while the
 	// browser still runs, then the tab and the browser close.

@@ -185,8 +185,9 @@ func TestStartSessionThroughAChangedConnectionWritesNothing(t *testing.T) {
 	}
 }
 
-// A login started from a cached copy of a connection that another instance
-// has since deleted is refused as not found, not with a database error.
+// A first login waiting for consent through a connection that another
+// instance has since deleted is refused as not found, not with a database
+// error.
 func TestLoginStateForADeletedConnectionIsNotFound(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
@@ -195,13 +196,13 @@ func TestLoginStateForADeletedConnectionIsNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := s.SaveLoginState(ctx, LoginState{StateHash: "h", OrgID: org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
-		Pending: "p", BindingHash: "b", ClientKey: "127.0.0.1", ExpiresAt: s.now().Add(time.Minute)}, 10)
+		Pending: "p", BindingHash: "b", Kind: StateConsent, ExpiresAt: s.now().Add(time.Minute)})
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
 }
 
-// Taking a login state spends it: a live one comes back once; an expired
+// Taking a waiting login spends it: a live one comes back once; an expired
 // one comes back with ErrLoginStateExpired (an ErrNotFound), so an admin's
 // expired test can say which test it was; an unknown or spent one is
 // ErrNotFound with no row.
@@ -212,20 +213,20 @@ func TestTakeLoginStateTellsExpiredFromUnknown(t *testing.T) {
 	org, conn := ssoOrg(t, s)
 	for _, h := range []string{"live", "late"} {
 		if err := s.SaveLoginState(ctx, LoginState{StateHash: h, OrgID: org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
-			Pending: "p", BindingHash: "b", IsTest: true, ClientKey: "127.0.0.1", ExpiresAt: s.now().Add(time.Minute)}, 10); err != nil {
+			Pending: "p", BindingHash: "b", IsTest: true, Kind: StateConsent, ExpiresAt: s.now().Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if st, err := s.TakeLoginState(ctx, StateLogin, "live"); err != nil || st.StateHash != "live" {
+	if st, err := s.TakeLoginState(ctx, StateConsent, "live"); err != nil || st.StateHash != "live" {
 		t.Fatalf("live: %+v %v", st, err)
 	}
 	clk.Advance(2 * time.Minute)
-	st, err := s.TakeLoginState(ctx, StateLogin, "late")
+	st, err := s.TakeLoginState(ctx, StateConsent, "late")
 	if !errors.Is(err, ErrLoginStateExpired) || !errors.Is(err, ErrNotFound) || !st.IsTest || st.ConnectionID != conn.ID {
 		t.Fatalf("expired: %+v %v", st, err)
 	}
 	for _, h := range []string{"live", "late", "never"} {
-		if st, err := s.TakeLoginState(ctx, StateLogin, h); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrLoginStateExpired) || st.StateHash != "" {
+		if st, err := s.TakeLoginState(ctx, StateConsent, h); !errors.Is(err, ErrNotFound) || errors.Is(err, ErrLoginStateExpired) || st.StateHash != "" {
 			t.Errorf("%s taken again: %+v %v", h, st, err)
 		}
 	}

@@ -321,30 +321,18 @@ func (s *Store) UpdateProfile(ctx context.Context, userID int64, profile User) e
 
 // ---- login states
 
-// ErrTooManyLogins means a client has too many logins in flight.
-var ErrTooManyLogins = errors.New("too many logins in flight")
-
-// SaveLoginState stores a login in flight unless its client already has max
-// unexpired ones; the check and the insert are one statement.
-func (s *Store) SaveLoginState(ctx context.Context, st LoginState, max int) error {
-	now := s.now()
-	st.CreatedAt = now
+// SaveLoginState stores a first login waiting for the person's consent (a
+// login in flight is not stored: it lives sealed in the browser).
+func (s *Store) SaveLoginState(ctx context.Context, st LoginState) error {
+	st.CreatedAt = s.now()
 	if st.Kind == "" {
-		st.Kind = StateLogin
+		st.Kind = StateConsent
 	}
-	res := s.w(ctx).Exec(`INSERT INTO login_states (state_hash, kind, org_id, connection_id, config_version, pending,
+	return translate(s.w(ctx).Exec(`INSERT INTO login_states (state_hash, kind, org_id, connection_id, config_version, pending,
     binding_hash, return_to, is_test, is_link, user_id, client_key, created_at, expires_at)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-WHERE (SELECT COUNT(*) FROM login_states WHERE client_key = ? AND expires_at > ?) < ?`,
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		st.StateHash, st.Kind, st.OrgID, st.ConnectionID, st.ConfigVersion, st.Pending, st.BindingHash, st.ReturnTo,
-		st.IsTest, st.IsLink, st.UserID, st.ClientKey, st.CreatedAt, st.ExpiresAt, st.ClientKey, now, max)
-	if res.Error != nil {
-		return translate(res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrTooManyLogins
-	}
-	return nil
+		st.IsTest, st.IsLink, st.UserID, st.ClientKey, st.CreatedAt, st.ExpiresAt).Error)
 }
 
 // ErrLoginStateExpired means a login state was found past its expiry. It

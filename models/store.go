@@ -183,6 +183,10 @@ type Login struct {
 	// with SSO on; otherwise StartSession writes nothing and returns
 	// ErrConnectionChanged.
 	Through *Through
+	// Spend, for an SSO login, is its login state, spent in the same
+	// transaction: a state spent meanwhile (the same answer on another
+	// instance) writes nothing and returns ErrAlreadyUsed.
+	Spend *UsedOnce
 }
 
 // Through is the connection configuration an SSO login used.
@@ -210,6 +214,11 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 	// Plain statements: this runs at every login, and gorm's reflection
 	// costs more here than the writes.
 	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		if l.Spend != nil {
+			if err := spendOnce(tx, *l.Spend); err != nil {
+				return err
+			}
+		}
 		if l.Replaces != "" {
 			if err := tx.Exec("DELETE FROM sessions WHERE id_hash = ?", l.Replaces).Error; err != nil {
 				return err
@@ -299,6 +308,9 @@ func (s *Store) PurgeExpired(ctx context.Context, rateWindow time.Duration) erro
 		return err
 	}
 	if err := s.w(ctx).Where("expires_at <= ?", now).Delete(&LoginState{}).Error; err != nil {
+		return err
+	}
+	if err := s.w(ctx).Exec("DELETE FROM used_once WHERE expires_at <= ?", now).Error; err != nil {
 		return err
 	}
 	return s.w(ctx).Exec("DELETE FROM rate_limits WHERE window_start < ?", now.Add(-rateWindow)).Error

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/orgsso/orgsso/app"
@@ -41,7 +42,8 @@ func Listen(tb testing.TB) net.Listener {
 // Start opens the app and serves it on ln until tb ends. The configuration
 // is the defaults of a test: base URL = ln's address, a temporary data dir,
 // a fresh database of the run's dialect (testdb.New), private IdP addresses
-// allowed; env overrides any of them. log nil discards the logs.
+// allowed; env overrides any of them (an https ORGSSO_BASE_URL serves TLS
+// with a self-signed certificate). log nil discards the logs.
 func Start(tb testing.TB, ln net.Listener, env map[string]string, log *slog.Logger) *Server {
 	tb.Helper()
 	url := "http://" + ln.Addr().String()
@@ -75,9 +77,13 @@ func Start(tb testing.TB, ln net.Listener, env map[string]string, log *slog.Logg
 	srv := httptest.NewUnstartedServer(a.Handler)
 	srv.Listener.Close()
 	srv.Listener = ln
-	srv.Start()
+	if strings.HasPrefix(cfg.BaseURL, "https://") {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	tb.Cleanup(srv.Close)
-	return &Server{App: a, URL: url}
+	return &Server{App: a, URL: cfg.BaseURL}
 }
 
 // ClientID and ClientSecret are the credentials AddConnection configures;
@@ -88,10 +94,15 @@ const (
 )
 
 // AddConnection stores an active OIDC connection of org to ip (discovery on,
-// client ClientID) with the secret sealed, at version 1.
-func AddConnection(tb testing.TB, a *app.App, org models.Organization, ip *idp.OIDCServer, name string, prov models.Provisioning) models.Connection {
+// client ClientID) with the secret sealed, at version 1; edit changes its
+// configuration first.
+func AddConnection(tb testing.TB, a *app.App, org models.Organization, ip *idp.OIDCServer, name string, prov models.Provisioning, edit ...func(*oidc.Config)) models.Connection {
 	tb.Helper()
-	cj, _ := json.Marshal(oidc.Config{Issuer: ip.Issuer(), Discovery: true, ClientID: ClientID, Scopes: []string{"openid", "email", "profile", "groups"}})
+	cfg := oidc.Config{Issuer: ip.Issuer(), Discovery: true, ClientID: ClientID, Scopes: []string{"openid", "email", "profile", "groups"}}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	cj, _ := json.Marshal(cfg)
 	pj, _ := json.Marshal(prov)
 	conn, err := a.Store.CreateConnectionWith(context.Background(), org.ID, models.Connection{Protocol: models.ProtocolOIDC, Preset: "custom",
 		DisplayName: name, Active: true, Config: string(cj), Provisioning: string(pj)}, func(c *models.Connection) {
@@ -109,7 +120,7 @@ func AddConnection(tb testing.TB, a *app.App, org models.Organization, ip *idp.O
 func PassTest(tb testing.TB, a *app.App, org models.Organization, conn models.Connection, ip *idp.OIDCServer, adminID int64) {
 	tb.Helper()
 	ctx := context.Background()
-	u, binding, err := a.Signin.Begin(ctx, signin.BeginRequest{Org: org, Connection: conn, IsTest: true, UserID: &adminID, ClientKey: "apptest"})
+	u, binding, err := a.Signin.Begin(ctx, signin.BeginRequest{Org: org, Connection: conn, IsTest: true, UserID: &adminID})
 	if err != nil {
 		tb.Fatal(err)
 	}

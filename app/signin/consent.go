@@ -2,9 +2,10 @@ package signin
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"time"
+	"net/http"
 
 	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/secrets"
@@ -47,9 +48,9 @@ func (s *Service) askConsent(ctx context.Context, org models.Organization, conn 
 	st := models.LoginState{
 		StateHash: secrets.Hash(token), Kind: models.StateConsent, OrgID: org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
 		Pending: s.sealer.Seal(string(raw), "consent:"+secrets.Hash(token)), BindingHash: secrets.Hash(binding), ReturnTo: returnTo,
-		ClientKey: "consent:" + conn.PublicID, ExpiresAt: time.Now().UTC().Add(s.opts.StateTTL),
+		ExpiresAt: s.now().UTC().Add(s.opts.StateTTL),
 	}
-	if err := s.store.SaveLoginState(ctx, st, 1<<30); err != nil {
+	if err := s.store.SaveLoginState(ctx, st); err != nil {
 		return Result{}, err
 	}
 	mapped, err := MapIdentity(ident, prov)
@@ -66,18 +67,18 @@ func (s *Service) askConsent(ctx context.Context, org models.Organization, conn 
 // the account is created as the connection's rules say and the person is
 // logged in; declined, the waiting identity is dropped and nothing stays.
 func (s *Service) AnswerConsent(ctx context.Context, org models.Organization, token, binding string, accept bool) (Result, error) {
-	st, err := s.takeState(ctx, org, models.StateConsent, token, binding)
+	st, err := s.takeConsent(ctx, org, token, binding)
 	if err != nil {
 		return Result{}, err
 	}
 	if !accept {
 		return Result{Declined: true, ReturnTo: st.ReturnTo}, nil
 	}
-	conn, err := s.stateConnection(ctx, org, st)
+	conn, err := s.stateConnection(ctx, org, st.ConnectionID)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.checkUnchanged(ctx, org, conn, st); err != nil {
+	if err := s.checkUnchanged(ctx, org, conn, st.ConfigVersion, false); err != nil {
 		return Result{}, err
 	}
 	raw, err := s.sealer.Open(st.Pending, "consent:"+st.StateHash)
@@ -94,4 +95,25 @@ func (s *Service) AnswerConsent(ctx context.Context, org models.Organization, to
 		return Result{}, s.idpProblem(org, err)
 	}
 	return s.complete(ctx, org, conn, c, st.ReturnTo, p.Identity, true)
+}
+
+// takeConsent consumes the waiting first login that token names and checks
+// it belongs to this org and this browser (binding).
+func (s *Service) takeConsent(ctx context.Context, org models.Organization, token, binding string) (models.LoginState, error) {
+	st, err := s.store.TakeLoginState(ctx, models.StateConsent, secrets.Hash(token))
+	if (err == nil || errors.Is(err, models.ErrLoginStateExpired)) && st.OrgID != org.ID {
+		err = models.ErrNotFound
+	}
+	if errors.Is(err, models.ErrNotFound) {
+		return models.LoginState{}, problem(http.StatusBadRequest, connector.CodeStateExpired, "Sign-in expired",
+			"This sign-in has expired or was already used.", "Start the sign-in again from the login page.", err)
+	}
+	if err != nil {
+		return models.LoginState{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(secrets.Hash(binding)), []byte(st.BindingHash)) != 1 {
+		return models.LoginState{}, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",
+			"This sign-in was started in another browser or its cookie is missing.", "Start the sign-in again in this browser; allow cookies for this site.", nil)
+	}
+	return st, nil
 }

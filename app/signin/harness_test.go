@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/connector/oidc"
@@ -33,7 +35,12 @@ type env struct {
 	conn   models.Connection
 	admin  models.User
 	logs   *syncBuffer // everything the service logged
+	// skew moves the service's clock ahead (nanoseconds).
+	skew *atomic.Int64
 }
+
+// advance moves the service's clock ahead by d.
+func (e *env) advance(d time.Duration) { e.skew.Add(int64(d)) }
 
 // syncBuffer is a log sink safe for concurrent writes.
 type syncBuffer struct {
@@ -70,7 +77,9 @@ func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env 
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := signin.New(signin.Options{BaseURL: baseURL, HTTPClient: outbound.New(outbound.Options{AllowPrivate: true})}, store, sealer, log)
+	skew := &atomic.Int64{}
+	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	svc := signin.New(signin.Options{BaseURL: baseURL, Now: now, HTTPClient: outbound.New(outbound.Options{AllowPrivate: true})}, store, sealer, log)
 	org, err := store.CreateOrganization(ctx, "acme", "Acme Corp")
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +96,7 @@ func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env 
 		PostLogoutRedirectURIs: []string{baseURL + "/o/acme/login"}})
 	srv.AddUser(idp.User{Subject: "alice", Email: "alice@acme.test", EmailVerified: true, Name: "Alice", Groups: []string{"IT"}})
 	srv.AddUser(idp.User{Subject: "bob", Email: "bob@acme.test", EmailVerified: true, Name: "Bob", Groups: []string{"DATA_SCIENCE"}})
-	e := &env{t: t, store: store, az: az, sealer: sealer, svc: svc, org: org, idp: srv, admin: admin, logs: logs}
+	e := &env{t: t, store: store, az: az, sealer: sealer, svc: svc, org: org, idp: srv, admin: admin, logs: logs, skew: skew}
 	e.conn = e.createConnection(oidc.Config{Issuer: srv.Issuer(), Discovery: true, ClientID: "orgsso",
 		Scopes: []string{"openid", "email", "profile", "groups"}}, prov)
 	return e
@@ -142,11 +151,11 @@ func (e *env) enable() {
 }
 
 // begin starts a login and drives the IdP; it returns the callback request
-// and the browser binding.
+// and the browser's login cookie.
 func (e *env) begin(subject string, isTest bool) (callback, binding string, err error) {
 	e.t.Helper()
 	ctx := context.Background()
-	req := signin.BeginRequest{Org: e.org, Connection: e.conn, ReturnTo: "/o/acme", IsTest: isTest, ClientKey: "192.0.2.1"}
+	req := signin.BeginRequest{Org: e.org, Connection: e.conn, ReturnTo: "/o/acme", IsTest: isTest}
 	if isTest {
 		req.UserID = &e.admin.ID
 	}
@@ -162,9 +171,18 @@ func (e *env) begin(subject string, isTest bool) (callback, binding string, err 
 	return cb.String(), binding, nil
 }
 
-func (e *env) finish(callback, binding string) (signin.Result, error) {
+// finish hands the callback to Finish with the browser's login cookie and,
+// as the web layer does with the session it writes, spends a member
+// login's state.
+func (e *env) finish(callback, cookie string) (signin.Result, error) {
 	r := httptest.NewRequest("GET", callback, nil)
-	return e.svc.Finish(context.Background(), e.org, r, binding, 0)
+	res, err := e.svc.Finish(context.Background(), e.org, r, cookie, 0)
+	if err == nil && res.Spend != nil {
+		if serr := e.store.SpendOnce(context.Background(), *res.Spend); serr != nil {
+			return res, signin.SpentProblem(serr)
+		}
+	}
+	return res, err
 }
 
 func (e *env) login(subject string) (signin.Result, error) {

@@ -14,8 +14,8 @@ import (
 // the connection may not sign in on its own (a platform admin's, or one
 // outside the org's domains) gets linked. It links to the person who
 // started it and is still signed in, never to another account.
-func (s *Service) link(ctx context.Context, org models.Organization, conn models.Connection, st models.LoginState, ident connector.Identity, viewer int64) error {
-	if st.UserID == nil || viewer == 0 || *st.UserID != viewer {
+func (s *Service) link(ctx context.Context, org models.Organization, conn models.Connection, starter *int64, ident connector.Identity, viewer int64) error {
+	if starter == nil || viewer == 0 || *starter != viewer {
 		return problem(http.StatusForbidden, "link_session", "Link not made",
 			"You are no longer signed in as the account that started linking.", "Sign in to your account and start the link again.", nil)
 	}
@@ -35,7 +35,7 @@ func (s *Service) link(ctx context.Context, org models.Organization, conn models
 	}
 	if err := s.store.LinkIdentity(ctx, conn.ID, ident.Subject, viewer); err != nil {
 		if errors.Is(err, models.ErrConflict) {
-			return s.link(ctx, org, conn, st, ident, viewer)
+			return s.link(ctx, org, conn, starter, ident, viewer)
 		}
 		return err
 	}

@@ -50,11 +50,11 @@ func MapIdentity(ident connector.Identity, prov models.Provisioning) (Mapped, er
 }
 
 // recordTest stores the outcome of an admin's test login and returns it.
-func (s *Service) recordTest(ctx context.Context, org models.Organization, conn models.Connection, st models.LoginState, ident connector.Identity, ferr error) (Result, error) {
+func (s *Service) recordTest(ctx context.Context, org models.Organization, conn models.Connection, userID *int64, returnTo string, ident connector.Identity, ferr error) (Result, error) {
 	run := models.TestRun{ConnectionID: conn.ID, ConfigVersion: conn.Version, ConfigHash: conn.ConfigHash,
-		StartedBy: st.UserID, Status: models.TestPassed, Claims: "{}", Mapped: "{}"}
-	if st.UserID != nil {
-		if u, err := s.store.UserByID(ctx, *st.UserID); err == nil {
+		StartedBy: userID, Status: models.TestPassed, Claims: "{}", Mapped: "{}"}
+	if userID != nil {
+		if u, err := s.store.UserByID(ctx, *userID); err == nil {
 			run.StartedByEmail = u.Email
 		}
 	}
@@ -89,7 +89,7 @@ func (s *Service) recordTest(ctx context.Context, org models.Organization, conn 
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Connection: conn, IsTest: true, TestRun: run, ReturnTo: st.ReturnTo, Matched: st.StateHash != ""}, nil
+	return Result{Connection: conn, IsTest: true, TestRun: run, ReturnTo: returnTo}, nil
 }
 
 // verdict is whom a login through a connection signs in, as invariant 9
@@ -487,6 +487,6 @@ func rolesChange(from, to []string) string {
 // FailTest records a test that could not even start (for example, the IdP's
 // discovery document is unreachable), so the admin sees a readable result.
 func (s *Service) FailTest(ctx context.Context, org models.Organization, conn models.Connection, userID int64, err error) (models.TestRun, error) {
-	res, rerr := s.recordTest(ctx, org, conn, models.LoginState{UserID: &userID}, connector.Identity{}, err)
+	res, rerr := s.recordTest(ctx, org, conn, &userID, "", connector.Identity{}, err)
 	return res.TestRun, rerr
 }

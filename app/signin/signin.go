@@ -2,7 +2,6 @@ package signin
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,9 +24,8 @@ type Options struct {
 	BaseURL string
 	// StateTTL is how long a login may take from start to callback.
 	StateTTL time.Duration
-	// MaxPendingPerClient caps the logins in flight per client address, so
-	// starting logins in a loop cannot fill the database.
-	MaxPendingPerClient int
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
 	// HTTPClient makes every request to IdPs (app/outbound).
 	HTTPClient *http.Client
 }
@@ -50,8 +48,8 @@ func New(opts Options, store *models.Store, sealer *secrets.Sealer, log *slog.Lo
 	if opts.StateTTL == 0 {
 		opts.StateTTL = 10 * time.Minute
 	}
-	if opts.MaxPendingPerClient == 0 {
-		opts.MaxPendingPerClient = 20
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
@@ -60,6 +58,11 @@ func New(opts Options, store *models.Store, sealer *secrets.Sealer, log *slog.Lo
 	s.cache = connector.NewCache(s.open)
 	return s
 }
+
+func (s *Service) now() time.Time { return s.opts.Now() }
+
+// StateTTL is how long a login may take from start to callback.
+func (s *Service) StateTTL() time.Duration { return s.opts.StateTTL }
 
 // CallbackURL is the org's OIDC redirect URI.
 func (s *Service) CallbackURL(org models.Organization) string {
@@ -181,14 +184,17 @@ type BeginRequest struct {
 	IsTest     bool   // an admin's test of the connection
 	IsLink     bool   // a signed-in person links this sign-in to their account
 	UserID     *int64 // who runs the test, or links
-	ClientKey  string // the client's address, for the in-flight cap
 	Forwarded  map[string]string
+	// Cookie is the browser's login cookie for the org as it came ("" for
+	// none): the logins it has in flight, which the new one joins.
+	Cookie string
 }
 
-// Begin starts a login: it stores the single-use state and returns the
-// IdP URL to send the browser to, and a browser binding the caller puts in
-// a cookie and hands back to Finish.
-func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, binding string, err error) {
+// Begin starts a login and returns the IdP URL to send the browser to, and
+// the new value of the browser's login cookie for the org, which holds the
+// login sealed (nothing is written). The caller sets the cookie and hands
+// it back to Finish.
+func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, cookie string, err error) {
 	conn := req.Connection
 	if !req.IsTest {
 		var err error
@@ -201,26 +207,15 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, bin
 		return "", "", err
 	}
 	state := secrets.Token()
-	binding = secrets.Token()
 	redirectURL, pending, err := c.Begin(ctx, connector.LoginRequest{State: state, CallbackURL: s.CallbackURL(req.Org), ForwardedParams: req.Forwarded})
 	if err != nil {
 		return "", "", err
 	}
-	now, stateHash := time.Now().UTC(), secrets.Hash(state)
-	st := models.LoginState{
-		StateHash: stateHash, OrgID: req.Org.ID, ConnectionID: conn.ID, ConfigVersion: conn.Version,
-		Pending: s.sealer.Seal(string(pending), "login:"+stateHash), BindingHash: secrets.Hash(binding),
-		ReturnTo: req.ReturnTo, IsTest: req.IsTest, IsLink: req.IsLink, UserID: req.UserID, ClientKey: req.ClientKey,
-		ExpiresAt: now.Add(s.opts.StateTTL),
-	}
-	if err := s.store.SaveLoginState(ctx, st, s.opts.MaxPendingPerClient); err != nil {
-		if errors.Is(err, models.ErrTooManyLogins) {
-			return "", "", problem(http.StatusTooManyRequests, "too_many_logins", "Too many sign-ins in progress",
-				"Too many sign-ins were started from here without finishing.", "Wait ten minutes, then try once more.", err)
-		}
+	cookie, err = s.newState(req, conn, state, pending, req.Cookie)
+	if err != nil {
 		return "", "", err
 	}
-	return redirectURL, binding, nil
+	return redirectURL, cookie, nil
 }
 
 // usable refuses a member login through a connection that is off, not
@@ -265,92 +260,97 @@ type Result struct {
 	// progress, even when Finish refused it: an unmatched answer says
 	// nothing of whose login it was.
 	Matched bool
+	// Cookie is the new value of the browser's login cookie for the org
+	// (the logins still in flight; "" to clear it), also with an error.
+	Cookie string
+	// Spend, with a User, is the login state to spend in the transaction
+	// that writes the session (models.Login.Spend).
+	Spend *models.UsedOnce
 }
 
 // Finish completes the login whose state the IdP sent back to the org's
-// callback. binding is the value of the browser's binding cookie; viewer is
-// the id of the signed-in person (0 for none), who must be the one who
-// started a link.
-func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.Request, binding string, viewer int64) (Result, error) {
+// callback. cookie is the value of the browser's login cookie for the org;
+// viewer is the id of the signed-in person (0 for none), who must be the
+// one who started a link.
+func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.Request, cookie string, viewer int64) (Result, error) {
 	state := r.FormValue("state")
 	if state == "" {
-		return Result{}, problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
+		return Result{Cookie: cookie}, problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
 			"The identity provider's answer carried no state, so it cannot be matched to a sign-in.", "Start the sign-in again from the login page.", nil)
 	}
-	st, err := s.takeState(ctx, org, models.StateLogin, state, binding)
+	st, remaining, err := s.takeState(ctx, org, state, cookie)
 	if err != nil {
+		res := Result{Matched: st.StateHash != ""}
 		if st.IsTest {
-			return s.failTestState(ctx, org, st, r, err)
+			res, err = s.failTestState(ctx, org, st, r, err)
 		}
-		return Result{Matched: st.StateHash != ""}, err
+		res.Cookie = remaining
+		return res, err
 	}
-	conn, err := s.stateConnection(ctx, org, st)
+	// A test or a link is spent before it has any effect; a member's login
+	// with the session it writes, or here when it ends otherwise.
+	early := st.IsTest || st.IsLink
+	if early {
+		if err := s.spend(ctx, st); err != nil {
+			return Result{Cookie: remaining}, err
+		}
+	}
+	res, err := s.finish(ctx, org, r, st, viewer)
+	res.Cookie, res.Matched = remaining, true
+	switch {
+	case early:
+	case err == nil && res.User.ID != 0:
+		spent := st.spent()
+		res.Spend = &spent
+	default:
+		if serr := s.spend(ctx, st); serr != nil {
+			return res, serr
+		}
+	}
+	return res, err
+}
+
+// finish validates the IdP's answer to the login st and decides what it means.
+func (s *Service) finish(ctx context.Context, org models.Organization, r *http.Request, st loginState, viewer int64) (Result, error) {
+	conn, err := s.stateConnection(ctx, org, st.ConnectionID)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Connection: conn, IsTest: st.IsTest, ReturnTo: st.ReturnTo, Matched: true}
-	if err := s.checkUnchanged(ctx, org, conn, st); err != nil {
+	res := Result{Connection: conn, IsTest: st.IsTest, ReturnTo: st.ReturnTo}
+	if err := s.checkUnchanged(ctx, org, conn, st.ConfigVersion, st.IsTest); err != nil {
 		if st.IsTest {
 			var p *Problem
 			if errors.As(err, &p) && p.Code == CodeConfigChanged {
-				return s.recordTest(ctx, org, conn, st, connector.Identity{}, connector.NewError(CodeConfigChanged, p.Message+" Run the test again.", nil))
+				return s.recordTest(ctx, org, conn, st.UserID, st.ReturnTo, connector.Identity{}, connector.NewError(CodeConfigChanged, p.Message+" Run the test again.", nil))
 			}
 		}
-		return res, err
-	}
-	pending, err := s.sealer.Open(st.Pending, "login:"+st.StateHash)
-	if err != nil {
 		return res, err
 	}
 	c, err := s.cache.Get(ctx, cacheKey(org.ID, conn.ID), conn.Version)
 	if err != nil {
 		if st.IsTest {
-			return s.recordTest(ctx, org, conn, st, connector.Identity{}, err)
+			return s.recordTest(ctx, org, conn, st.UserID, st.ReturnTo, connector.Identity{}, err)
 		}
 		return res, s.idpProblem(org, err)
 	}
-	ident, ferr := c.Finish(ctx, r, []byte(pending))
+	ident, ferr := c.Finish(ctx, r, st.Pending)
 	if st.IsTest {
-		return s.recordTest(ctx, org, conn, st, ident, ferr)
+		return s.recordTest(ctx, org, conn, st.UserID, st.ReturnTo, ident, ferr)
 	}
 	if ferr != nil {
 		return res, s.idpProblem(org, ferr)
 	}
 	if st.IsLink {
-		if err := s.link(ctx, org, conn, st, ident, viewer); err != nil {
+		if err := s.link(ctx, org, conn, st.UserID, ident, viewer); err != nil {
 			return res, err
 		}
 	}
 	return s.complete(ctx, org, conn, c, st.ReturnTo, ident, false)
 }
 
-// takeState consumes the single-use state of kind that token names and
-// checks it belongs to this org and this browser. A refusal comes with the
-// state's row when the state was this org's (expired, or brought back by
-// another browser), so that an admin's test can record why it failed; the
-// row is never used to go on.
-func (s *Service) takeState(ctx context.Context, org models.Organization, kind, token, binding string) (models.LoginState, error) {
-	st, err := s.store.TakeLoginState(ctx, kind, secrets.Hash(token))
-	if (err == nil || errors.Is(err, models.ErrLoginStateExpired)) && st.OrgID != org.ID {
-		st, err = models.LoginState{}, models.ErrNotFound
-	}
-	if errors.Is(err, models.ErrNotFound) {
-		return st, problem(http.StatusBadRequest, connector.CodeStateExpired, "Sign-in expired",
-			"This sign-in has expired or was already used.", "Start the sign-in again from the login page.", err)
-	}
-	if err != nil {
-		return models.LoginState{}, err
-	}
-	if subtle.ConstantTimeCompare([]byte(secrets.Hash(binding)), []byte(st.BindingHash)) != 1 {
-		return st, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",
-			"This sign-in was started in another browser or its cookie is missing.", "Start the sign-in again in this browser; allow cookies for this site.", nil)
-	}
-	return st, nil
-}
-
 // stateConnection loads the connection a login state was begun with.
-func (s *Service) stateConnection(ctx context.Context, org models.Organization, st models.LoginState) (models.Connection, error) {
-	conn, err := s.store.ConnectionByID(ctx, org.ID, st.ConnectionID)
+func (s *Service) stateConnection(ctx context.Context, org models.Organization, connID int64) (models.Connection, error) {
+	conn, err := s.store.ConnectionByID(ctx, org.ID, connID)
 	if err != nil {
 		return conn, problem(http.StatusBadRequest, "connection_gone", "Sign-in failed",
 			"The connection used for this sign-in no longer exists.", "Start again from the login page.", err)
@@ -360,15 +360,15 @@ func (s *Service) stateConnection(ctx context.Context, org models.Organization, 
 
 // checkUnchanged refuses to finish a login through a connection whose
 // settings changed since it began or (for members) that is no longer usable.
-func (s *Service) checkUnchanged(ctx context.Context, org models.Organization, conn models.Connection, st models.LoginState) error {
-	if conn.Version != st.ConfigVersion {
+func (s *Service) checkUnchanged(ctx context.Context, org models.Organization, conn models.Connection, version int64, isTest bool) error {
+	if conn.Version != version {
 		return Interrupted(nil)
 	}
-	if st.IsTest {
+	if isTest {
 		return nil
 	}
 	conn, err := s.admit(ctx, org, conn)
-	if err == nil && conn.Version != st.ConfigVersion {
+	if err == nil && conn.Version != version {
 		return Interrupted(nil)
 	}
 	return err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/signin"
@@ -306,19 +308,65 @@ func TestExistingAccountLinksOnlyWhenTheOrgVouches(t *testing.T) {
 	}
 }
 
-func TestPendingLoginsPerClientAreCapped(t *testing.T) {
+// Starting logins writes nothing: each lives sealed in the browser's
+// cookie, which keeps the newest MaxPendingLogins; the oldest is dropped
+// (its answer is refused), the newest still finishes.
+func TestLoginStartWritesNothingAndTheCookieKeepsTheNewest(t *testing.T) {
 	e := newEnv(t, jitProv)
 	e.enable()
-	var err error
-	for i := 0; i < 25 && err == nil; i++ {
-		_, _, err = e.svc.Begin(context.Background(), signin.BeginRequest{Org: e.org, Connection: e.conn, ClientKey: "198.51.100.7"})
+	ctx := context.Background()
+	e.idp.SetUser("bob")
+	rows := func() (n int64) {
+		e.store.DB().Read.Raw("SELECT (SELECT COUNT(*) FROM login_states) + (SELECT COUNT(*) FROM used_once)").Scan(&n)
+		return n
 	}
-	if problemCode(t, err) != "too_many_logins" {
-		t.Fatalf("err = %v", err)
+	before := rows()
+	var cookie string
+	var callbacks []string
+	for i := 0; i < signin.MaxPendingLogins+3; i++ {
+		u, next, err := e.svc.Begin(ctx, signin.BeginRequest{Org: e.org, Connection: e.conn, Cookie: cookie})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookie = next
+		cb, err := e.idp.Authorize(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		callbacks = append(callbacks, cb.String())
 	}
-	// Another client is not affected.
-	if _, _, err := e.svc.Begin(context.Background(), signin.BeginRequest{Org: e.org, Connection: e.conn, ClientKey: "198.51.100.8"}); err != nil {
+	if n := rows() - before; n != 0 {
+		t.Fatalf("starting logins wrote %d rows", n)
+	}
+	if n := strings.Count(cookie, "~") + 1; n != signin.MaxPendingLogins || len(cookie) > 4000 {
+		t.Fatalf("cookie holds %d logins in %d bytes", n, len(cookie))
+	}
+	if _, err := e.finish(callbacks[0], cookie); problemCode(t, err) != connector.CodeStateExpired {
+		t.Fatalf("the dropped oldest login: %v", err)
+	}
+	res, err := e.finish(callbacks[len(callbacks)-1], cookie)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if n := strings.Count(res.Cookie, "~") + 1; n != signin.MaxPendingLogins-1 {
+		t.Fatalf("after finishing one, the cookie holds %d logins", n)
+	}
+}
+
+// A login's cookie opens only under its org: copied to another org's
+// path, it is refused as another browser's.
+func TestLoginCookieOfAnotherOrgIsRefused(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	cb, cookie, err := e.begin("bob", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := e.org
+	other.ID++
+	r := httptest.NewRequest("GET", cb, nil)
+	if _, err := e.svc.Finish(context.Background(), other, r, cookie, 0); problemCode(t, err) != connector.CodeStateMismatch {
+		t.Fatalf("another org's cookie: %v", err)
 	}
 }
 
@@ -426,5 +474,34 @@ func TestLogsCarryNoSecretsOrTokens(t *testing.T) {
 		if strings.Contains(logs, secret) {
 			t.Fatalf("logs contain %q:\n%s", secret, logs)
 		}
+	}
+}
+
+// A test whose answer comes back after the state's time is recorded as a
+// failed test that says it expired and how long a test may take; a
+// member's late answer is refused as expired, and neither signs anyone in.
+func TestLateAnswerIsExpired(t *testing.T) {
+	e := newEnv(t, jitProv)
+	e.enable()
+	cb, cookie, err := e.begin("bob", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.advance(11 * time.Minute)
+	res, err := e.finish(cb, cookie)
+	if problemCode(t, err) != connector.CodeStateExpired {
+		t.Fatalf("late test answer: %v", err)
+	}
+	if res.TestRun.Status != models.TestFailed || !strings.Contains(res.TestRun.Reason, "This test expired") ||
+		!strings.Contains(res.TestRun.Reason, "10 minutes") {
+		t.Fatalf("recorded run: %+v", res.TestRun)
+	}
+	cb, cookie, err = e.begin("bob", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.advance(11 * time.Minute)
+	if res, err := e.finish(cb, cookie); problemCode(t, err) != connector.CodeStateExpired || res.User.ID != 0 {
+		t.Fatalf("late member answer: %+v %v", res.User, err)
 	}
 }

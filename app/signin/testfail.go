@@ -19,15 +19,16 @@ import (
 // used, so a forged or replayed state never records a passed test or logs
 // anyone in. The web layer shows the verdict to someone who may see it and
 // the refusal to anyone else.
-func (s *Service) failTestState(ctx context.Context, org models.Organization, st models.LoginState, r *http.Request, refusal error) (Result, error) {
-	conn, err := s.stateConnection(ctx, org, st)
+func (s *Service) failTestState(ctx context.Context, org models.Organization, st loginState, r *http.Request, refusal error) (Result, error) {
+	conn, err := s.stateConnection(ctx, org, st.ConnectionID)
 	if err != nil {
-		return Result{}, refusal
+		return Result{Matched: true}, refusal
 	}
-	res, err := s.recordTest(ctx, org, conn, st, connector.Identity{}, s.testStateError(refusal, r, true))
+	res, err := s.recordTest(ctx, org, conn, st.UserID, st.ReturnTo, connector.Identity{}, s.testStateError(refusal, r, true))
 	if err != nil {
 		return Result{}, err
 	}
+	res.Matched = true
 	return res, refusal
 }
 

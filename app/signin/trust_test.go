@@ -62,7 +62,7 @@ func (e *env) addConnection(name string, prov models.Provisioning) secondIdP {
 func (e *env) via(s secondIdP, subject string, isTest bool) (signin.Result, error) {
 	e.t.Helper()
 	ctx := context.Background()
-	req := signin.BeginRequest{Org: e.org, Connection: s.conn, ReturnTo: "/o/acme", IsTest: isTest, ClientKey: "192.0.2.2"}
+	req := signin.BeginRequest{Org: e.org, Connection: s.conn, ReturnTo: "/o/acme", IsTest: isTest}
 	if isTest {
 		req.UserID = &e.admin.ID
 	}

@@ -66,6 +66,7 @@ func readConnectionForm(c echo.Context) connectionInput {
 			ClientAuthMethod:     f("clientAuthMethod"),
 			Scopes:               strings.Join(splitList(c.FormValue("scopes")), " "),
 			PKCE:                 f("pkce"),
+			ResponseMode:         f("responseMode"),
 			ClaimsSource:         f("claimsSource"),
 			RequireVerifiedEmail: on("requireVerifiedEmail"),
 			ClaimUserID:          f("claimMapping.userID"),
@@ -164,7 +165,7 @@ func (in connectionInput) config() oidc.Config {
 		AuthorizationURL: v.AuthorizationURL, TokenURL: v.TokenURL, UserinfoURL: v.UserinfoURL,
 		JWKSURL: v.JWKSURL, EndSessionURL: v.EndSessionURL, RevocationURL: v.RevocationURL,
 		ClientID: v.ClientID, ClientAuthMethod: v.ClientAuthMethod, Scopes: splitList(v.Scopes), PKCE: v.PKCE,
-		ClaimsSource: v.ClaimsSource, RequireVerifiedEmail: v.RequireVerifiedEmail,
+		ResponseMode: storedResponseMode(v.ResponseMode), ClaimsSource: v.ClaimsSource, RequireVerifiedEmail: v.RequireVerifiedEmail,
 		ClaimMapping: connector.ClaimMapping{
 			UserID: v.ClaimUserID, Email: v.ClaimEmail, Name: v.ClaimName,
 			GivenName: v.ClaimGivenName, FamilyName: v.ClaimFamilyName, Picture: v.ClaimPicture,
@@ -172,6 +173,16 @@ func (in connectionInput) config() oidc.Config {
 		GroupsClaim:          v.GroupsClaim,
 		ForwardedLoginParams: splitList(v.ForwardedLoginParams),
 	}
+}
+
+// storedResponseMode keeps the default response mode implicit, so that
+// connections saved before the setting existed stay unchanged when their
+// form is saved again as it is.
+func storedResponseMode(m string) string {
+	if m == oidc.ResponseQuery {
+		return ""
+	}
+	return m
 }
 
 func (in connectionInput) provisioning() models.Provisioning {
@@ -234,7 +245,7 @@ func formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
 		AuthorizationURL: cfg.AuthorizationURL, TokenURL: cfg.TokenURL, UserinfoURL: cfg.UserinfoURL,
 		JWKSURL: cfg.JWKSURL, EndSessionURL: cfg.EndSessionURL, RevocationURL: cfg.RevocationURL,
 		ClientID: cfg.ClientID, ClientAuthMethod: d.ClientAuthMethod, Scopes: strings.Join(cfg.Scopes, " "), PKCE: d.PKCE,
-		ClaimsSource: d.ClaimsSource, RequireVerifiedEmail: cfg.RequireVerifiedEmail,
+		ResponseMode: d.ResponseMode, ClaimsSource: d.ClaimsSource, RequireVerifiedEmail: cfg.RequireVerifiedEmail,
 		ClaimUserID: cfg.ClaimMapping.UserID, ClaimEmail: cfg.ClaimMapping.Email, ClaimName: cfg.ClaimMapping.Name,
 		ClaimGivenName: cfg.ClaimMapping.GivenName, ClaimFamilyName: cfg.ClaimMapping.FamilyName, ClaimPicture: cfg.ClaimMapping.Picture,
 		GroupsClaim: cfg.GroupsClaim, ForwardedLoginParams: strings.Join(cfg.ForwardedLoginParams, " "),
@@ -253,6 +264,7 @@ func presetValues(p connector.Preset) pages.ConnectionFormValues {
 		ClientAuthMethod: oidc.AuthBasic,
 		Scopes:           strings.Join(p.Scopes, " "),
 		PKCE:             p.PKCE,
+		ResponseMode:     oidc.ResponseQuery,
 		ClaimsSource:     p.ClaimsSource,
 		// An email mapped from another claim is never verified, so
 		// requiring verification would refuse every login.

@@ -44,7 +44,7 @@ func (h *Handlers) initiateSSO(c echo.Context) error {
 	if !ok {
 		return h.initiateRefused(c, "The request to start a sign-in asked to continue on another site afterwards, which is not allowed.")
 	}
-	req := signin.BeginRequest{Org: *org, Connection: conn, ReturnTo: returnTo, ClientKey: c.RealIP()}
+	req := signin.BeginRequest{Org: *org, Connection: conn, ReturnTo: returnTo}
 	if hint := strings.TrimSpace(c.FormValue("login_hint")); hint != "" {
 		req.Forwarded = map[string]string{"login_hint": truncate(hint, 254)}
 	}

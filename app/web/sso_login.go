@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,7 +17,8 @@ import (
 )
 
 const (
-	bindingCookie = "orgsso_login"
+	loginCookie   = "orgsso_login"
+	consentCookie = "orgsso_consent"
 	testCookie    = "orgsso_test"
 )
 
@@ -65,7 +67,7 @@ func isLinkStart(c echo.Context) bool { return c.QueryParam("link") == "1" && !i
 func (h *Handlers) startSSO(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
-	req := signin.BeginRequest{Org: *org, ReturnTo: localPath(c.QueryParam("return_to")), IsTest: isTestStart(c), ClientKey: c.RealIP()}
+	req := signin.BeginRequest{Org: *org, ReturnTo: localPath(c.QueryParam("return_to")), IsTest: isTestStart(c)}
 	// A member's start may use a cached connection (see resolveSigninOrg);
 	// an admin's test runs on the stored one.
 	lookup := h.store.CachedConnectionByPublicID
@@ -109,7 +111,8 @@ func (h *Handlers) startSSO(c echo.Context) error {
 func (h *Handlers) beginLogin(c echo.Context, org *models.Organization, req signin.BeginRequest) error {
 	ctx := c.Request().Context()
 	conn := req.Connection
-	redirectURL, binding, err := h.signin.Begin(ctx, req)
+	req.Cookie = h.loginCookie(c)
+	redirectURL, cookie, err := h.signin.Begin(ctx, req)
 	if err != nil {
 		if _, ok := connector.AsError(err); ok && req.IsTest {
 			run, rerr := h.signin.FailTest(ctx, *org, conn, *req.UserID, err)
@@ -119,12 +122,9 @@ func (h *Handlers) beginLogin(c echo.Context, org *models.Organization, req sign
 			h.metrics.TestRuns.WithLabelValues(conn.Protocol, run.Status).Inc()
 			return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, conn.PublicID, "/tests/"+itoa64(run.ID)))
 		}
-		if problemCode(err) == "too_many_logins" {
-			h.metrics.RateLimited.WithLabelValues("sso_start").Inc()
-		}
 		return h.loginProblem(c, err)
 	}
-	h.setBindingCookie(c, org, binding)
+	h.setLoginCookie(c, org, cookie)
 	if req.IsTest {
 		h.setTestCookie(c, org, conn.PublicID)
 		h.audit(c, &org.ID, "connection.test_start", conn.DisplayName, "version="+itoa64(conn.Version))
@@ -152,7 +152,8 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 		viewer = u.ID
 	}
 	testing := h.takeTestCookie(c, org)
-	res, err := h.signin.Finish(ctx, *org, c.Request(), h.takeBindingCookie(c, org), viewer)
+	res, err := h.signin.Finish(ctx, *org, c.Request(), h.loginCookie(c), viewer)
+	h.setLoginCookie(c, org, res.Cookie)
 	if err != nil && !res.Matched && testing != "" && signin.IsStateProblem(err) && h.mayTest(c, org) {
 		if conn, cerr := h.store.ConnectionByPublicID(ctx, org.ID, testing); cerr == nil {
 			run, rerr := h.signin.FailUnmatchedTest(ctx, *org, conn, viewer, c.Request(), err)
@@ -198,7 +199,7 @@ func (h *Handlers) mayTest(c echo.Context, org *models.Organization) bool {
 // successful callback or consent.
 func (h *Handlers) finishLogin(c echo.Context, org *models.Organization, res signin.Result) error {
 	if res.Consent != nil {
-		h.setBindingCookie(c, org, res.Consent.Binding)
+		h.setConsentCookie(c, org, res.Consent.Binding)
 		cp := res.Consent
 		return render(c, http.StatusOK, pages.Consent(pages.ConsentProps{Layout: h.layoutProps(c, "Join "+org.Name),
 			OrgSlug: org.Slug, OrgName: cp.OrgName, Via: cp.Via, Token: cp.Token, Email: cp.Email, Name: cp.Name,
@@ -208,10 +209,16 @@ func (h *Handlers) finishLogin(c echo.Context, org *models.Organization, res sig
 		Session: models.Session{LogoutHint: res.LogoutHint},
 		Audit:   models.AuditEvent{OrgID: &org.ID, Action: "user.login", Details: "sso connection=" + res.Connection.DisplayName},
 		Through: &models.Through{ConnectionID: res.Connection.ID, Version: res.Connection.Version},
+		Spend:   res.Spend,
 	})
-	if errors.Is(err, models.ErrConnectionChanged) {
+	switch {
+	case errors.Is(err, models.ErrConnectionChanged):
 		h.metrics.Logins.WithLabelValues(res.Connection.PublicID, res.Connection.Protocol, signin.CodeConfigChanged).Inc()
 		return h.loginProblem(c, signin.Interrupted(err))
+	case errors.Is(err, models.ErrAlreadyUsed):
+		err = signin.SpentProblem(err)
+		h.metrics.Logins.WithLabelValues(res.Connection.PublicID, res.Connection.Protocol, problemCode(err)).Inc()
+		return h.loginProblem(c, err)
 	}
 	if err != nil {
 		return err
@@ -227,7 +234,7 @@ func (h *Handlers) finishLogin(c echo.Context, org *models.Organization, res sig
 // answerConsent takes a person's answer to the first-login consent page.
 func (h *Handlers) answerConsent(c echo.Context) error {
 	org := currentOrg(c)
-	res, err := h.signin.AnswerConsent(c.Request().Context(), *org, c.FormValue("token"), h.takeBindingCookie(c, org),
+	res, err := h.signin.AnswerConsent(c.Request().Context(), *org, c.FormValue("token"), h.takeConsentCookie(c, org),
 		c.FormValue("decision") == "accept")
 	if err != nil {
 		return h.loginProblem(c, err)
@@ -240,9 +247,58 @@ func (h *Handlers) answerConsent(c echo.Context) error {
 	return h.finishLogin(c, org, res)
 }
 
-func (h *Handlers) setBindingCookie(c echo.Context, org *models.Organization, binding string) {
-	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: binding, Path: "/o/" + org.Slug + "/",
+// loginCookie is the browser's login cookie for the current org: its
+// logins in flight, sealed (signin owns the format).
+func (h *Handlers) loginCookie(c echo.Context) string {
+	if ck, err := c.Cookie(loginCookie); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// setLoginCookie stores the logins in flight, or clears the cookie when
+// none remain. The IdP's answer comes back from another site, by a GET
+// redirect or (form_post, SAML) a cross-site POST, on which browsers send
+// only SameSite=None cookies; those must be Secure, so on https the cookie
+// is SameSite=None; Secure, and on plain http (a local try-out) Lax,
+// which still carries the GET return.
+func (h *Handlers) setLoginCookie(c echo.Context, org *models.Organization, value string) {
+	ck := h.crossSiteCookie(org, loginCookie, value, int(h.signin.StateTTL()/time.Second))
+	if value == "" {
+		if _, err := c.Cookie(loginCookie); err != nil {
+			return // nothing to clear
+		}
+		ck.MaxAge = -1
+	}
+	c.SetCookie(ck)
+}
+
+// crossSiteCookie is a cookie under the org's path that the IdP's answer
+// brings back (see setLoginCookie).
+func (h *Handlers) crossSiteCookie(org *models.Organization, name, value string, maxAge int) *http.Cookie {
+	ck := &http.Cookie{Name: name, Value: value, Path: "/o/" + org.Slug + "/", HttpOnly: true, MaxAge: maxAge,
+		Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode}
+	if h.opts.SecureCookies {
+		ck.SameSite = http.SameSiteNoneMode
+	}
+	return ck
+}
+
+// setConsentCookie binds a first login waiting for consent to this browser.
+func (h *Handlers) setConsentCookie(c echo.Context, org *models.Organization, binding string) {
+	c.SetCookie(&http.Cookie{Name: consentCookie, Value: binding, Path: "/o/" + org.Slug + "/",
 		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+}
+
+// takeConsentCookie reads the consent binding and clears it: it serves one
+// answer only.
+func (h *Handlers) takeConsentCookie(c echo.Context, org *models.Organization) string {
+	binding := ""
+	if ck, err := c.Cookie(consentCookie); err == nil {
+		binding = ck.Value
+	}
+	c.SetCookie(&http.Cookie{Name: consentCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
+	return binding
 }
 
 // setTestCookie remembers in the browser which connection its admin is
@@ -250,8 +306,7 @@ func (h *Handlers) setBindingCookie(c echo.Context, org *models.Organization, bi
 // names no login was meant for, and is used only for a viewer who may test
 // that connection.
 func (h *Handlers) setTestCookie(c echo.Context, org *models.Organization, connPublicID string) {
-	c.SetCookie(&http.Cookie{Name: testCookie, Value: connPublicID, Path: "/o/" + org.Slug + "/",
-		HttpOnly: true, Secure: h.opts.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: 600})
+	c.SetCookie(h.crossSiteCookie(org, testCookie, connPublicID, int(h.signin.StateTTL()/time.Second)))
 }
 
 // takeTestCookie reads the connection under test, if any, and clears it:
@@ -261,19 +316,8 @@ func (h *Handlers) takeTestCookie(c echo.Context, org *models.Organization) stri
 	if err != nil {
 		return ""
 	}
-	c.SetCookie(&http.Cookie{Name: testCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
+	c.SetCookie(h.crossSiteCookie(org, testCookie, "", -1))
 	return ck.Value
-}
-
-// takeBindingCookie reads the browser binding of a login and clears it: it
-// serves one answer only.
-func (h *Handlers) takeBindingCookie(c echo.Context, org *models.Organization) string {
-	binding := ""
-	if ck, err := c.Cookie(bindingCookie); err == nil {
-		binding = ck.Value
-	}
-	c.SetCookie(&http.Cookie{Name: bindingCookie, Value: "", Path: "/o/" + org.Slug + "/", MaxAge: -1, HttpOnly: true, Secure: h.opts.SecureCookies})
-	return binding
 }
 
 // loginProblem shows a failed login as a readable page; only unexpected

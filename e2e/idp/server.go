@@ -12,10 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -375,6 +377,8 @@ func (s *OIDCServer) Logouts() []Logout {
 // Authorize drives a browser through authURL: it follows the IdP's
 // redirects (the login step completes as the current user) and returns the
 // first URL outside the IdP, normally the RP callback with code and state.
+// An answer by form_post comes back as the form's action with its fields in
+// the query (a callback takes both alike).
 func (s *OIDCServer) Authorize(ctx context.Context, authURL string) (*url.URL, error) {
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	base, _ := url.Parse(s.Issuer())
@@ -392,6 +396,9 @@ func (s *OIDCServer) Authorize(ctx context.Context, authURL string) (*url.URL, e
 		resp.Body.Close()
 		loc, err := resp.Location()
 		if err != nil {
+			if posted, ok := formPost(body); ok {
+				return posted, nil
+			}
 			return nil, fmt.Errorf("idp: %s answered %s without a redirect: %s", next, resp.Status, bytes.TrimSpace(body))
 		}
 		if loc.Host != base.Host {
@@ -655,4 +662,28 @@ func randomID() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+var (
+	formAction = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
+	formInput  = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
+)
+
+// formPost reads the auto-submitted form of a form_post answer as the URL
+// it posts to with its fields in the query.
+func formPost(page []byte) (*url.URL, bool) {
+	m := formAction.FindSubmatch(page)
+	if m == nil {
+		return nil, false
+	}
+	u, err := url.Parse(html.UnescapeString(string(m[1])))
+	if err != nil {
+		return nil, false
+	}
+	q := url.Values{}
+	for _, in := range formInput.FindAllSubmatch(page, -1) {
+		q.Set(html.UnescapeString(string(in[1])), html.UnescapeString(string(in[2])))
+	}
+	u.RawQuery = q.Encode()
+	return u, true
 }

@@ -24,6 +24,12 @@ const (
 	PKCES256  = "S256"
 )
 
+// Response modes: how the IdP returns the browser with the code.
+const (
+	ResponseQuery    = "query"     // a redirect with the code in the query (default)
+	ResponseFormPost = "form_post" // an auto-submitted POST, so the code stays out of URLs and logs
+)
+
 // Config is an OIDC connection's configuration, stored as JSON (no secrets).
 // Zero values take the defaults noted on each field (see WithDefaults).
 type Config struct {
@@ -48,6 +54,9 @@ type Config struct {
 	Scopes []string `json:"scopes,omitempty"`
 	// PKCE is PKCES256 (default), PKCEPlain or PKCENone.
 	PKCE string `json:"pkce,omitempty"`
+	// ResponseMode is ResponseQuery (default) or ResponseFormPost (OAuth 2.0
+	// Form Post Response Mode).
+	ResponseMode string `json:"responseMode,omitempty"`
 	// ClaimsSource is connector.ClaimsFromIDToken (default) or
 	// connector.ClaimsFromUserinfo.
 	ClaimsSource         string                 `json:"claimsSource,omitempty"`
@@ -86,6 +95,9 @@ func (c Config) WithDefaults() Config {
 	c.ClientID = strings.TrimSpace(c.ClientID)
 	if c.ClientAuthMethod == "" {
 		c.ClientAuthMethod = AuthBasic
+	}
+	if c.ResponseMode == "" {
+		c.ResponseMode = ResponseQuery
 	}
 	if c.PKCE == "" {
 		c.PKCE = PKCES256
@@ -181,6 +193,9 @@ func (c Config) Validate() map[string]string {
 	}
 	if c.PKCE != PKCES256 && c.PKCE != PKCEPlain && c.PKCE != PKCENone {
 		errs["pkce"] = "Choose S256, plain or none."
+	}
+	if c.ResponseMode != ResponseQuery && c.ResponseMode != ResponseFormPost {
+		errs["responseMode"] = "Choose query or form_post."
 	}
 	if c.ClaimsSource != connector.ClaimsFromIDToken && c.ClaimsSource != connector.ClaimsFromUserinfo {
 		errs["claimsSource"] = "Choose idtoken or userinfo."

@@ -215,6 +215,9 @@ func (oc *oidcConnector) Begin(ctx context.Context, req connector.LoginRequest) 
 	}
 	p := pending{State: req.State, Nonce: oauth2.GenerateVerifier(), CallbackURL: req.CallbackURL}
 	opts := []oauth2.AuthCodeOption{oidc.Nonce(p.Nonce)}
+	if oc.cfg.ResponseMode == ResponseFormPost {
+		opts = append(opts, oauth2.SetAuthURLParam("response_mode", ResponseFormPost))
+	}
 	switch oc.cfg.PKCE {
 	case PKCES256:
 		p.Verifier = oauth2.GenerateVerifier()
