@@ -165,10 +165,20 @@ func (s *Store) ConnectionByPublicID(ctx context.Context, orgID int64, publicID 
 
 // ConnectionByID finds an org's connection by its internal id.
 func (s *Store) ConnectionByID(ctx context.Context, orgID, id int64) (Connection, error) {
+	// Plain database/sql: every login's callback reads its connection.
 	var c Connection
-	err := s.r(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&c).Error
-	return c, translate(err)
+	row, err := s.rq.queryRow(ctx, connectionByIDSQL, orgID, id)
+	if err != nil {
+		return c, err
+	}
+	err = row.Scan(&c.ID, &c.PublicID, &c.OrgID, &c.Protocol, &c.Preset, &c.DisplayName, &c.NameKey, &c.LogoURL, &c.Active,
+		&c.Version, &c.Config, &c.Provisioning, &c.ConfigHash, &c.SealedSecret, &c.CreatedAt, &c.UpdatedAt, &c.UpdatedBy)
+	return c, s.sqlError(err)
 }
+
+const connectionByIDSQL = `SELECT id, public_id, org_id, protocol, preset, display_name, name_key, logo_url, active,
+  version, config, provisioning, config_hash, sealed_secret, created_at, updated_at, updated_by
+FROM connections WHERE org_id = ? AND id = ?`
 
 // UpdateConnection stores c's settings if the stored version is still
 // c.Version, and bumps the version; ErrConflict when someone saved in
@@ -294,15 +304,6 @@ func (s *Store) IdentityLinkBySubject(ctx context.Context, connectionID int64, s
 	var l IdentityLink
 	err := s.r(ctx).Where("connection_id = ? AND subject = ?", connectionID, subject).Take(&l).Error
 	return l, translate(err)
-}
-
-// UserByIdentity finds the account a subject at a connection is linked to,
-// in one query.
-func (s *Store) UserByIdentity(ctx context.Context, connectionID int64, subject string) (User, error) {
-	var u User
-	err := s.r(ctx).Joins("JOIN identity_links l ON l.user_id = users.id").
-		Where("l.connection_id = ? AND l.subject = ?", connectionID, subject).Take(&u).Error
-	return u, translate(err)
 }
 
 // LinkIdentity ties a subject at a connection to an account (first login).

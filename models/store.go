@@ -19,11 +19,21 @@ type Store struct {
 	cache cache
 	// accessChanged hears of every committed change of access (OnAccessChange).
 	accessChanged func(AccessChange)
+	// rq and wq are the login path's prepared statements on the read and
+	// the write pool.
+	rq, wq *statements
 }
 
 // NewStore returns a Store over db.
 func NewStore(db *DB) *Store {
-	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+	if r, err := db.Read.DB(); err == nil {
+		s.rq = newStatements(r, db.Dialect)
+	}
+	if w, err := db.Write.DB(); err == nil {
+		s.wq = newStatements(w, db.Dialect)
+	}
+	return s
 }
 
 // DB returns the underlying database (for the authz adapter and health checks).
@@ -59,11 +69,17 @@ func (s *Store) CreateOrganization(ctx context.Context, slug, name string) (Orga
 	return o, translate(err)
 }
 
-// OrganizationBySlug finds an org by its URL slug.
+// OrganizationBySlug finds an org by its URL slug. Plain database/sql:
+// every request to an org's pages reads it.
 func (s *Store) OrganizationBySlug(ctx context.Context, slug string) (Organization, error) {
 	var o Organization
-	err := s.r(ctx).Where("slug = ?", strings.ToLower(slug)).Take(&o).Error
-	return o, translate(err)
+	row, err := s.rq.queryRow(ctx, `SELECT id, slug, name, sso_enabled, sso_enforced, version, created_at, updated_at
+FROM organizations WHERE slug = ?`, strings.ToLower(slug))
+	if err != nil {
+		return o, err
+	}
+	err = row.Scan(&o.ID, &o.Slug, &o.Name, &o.SSOEnabled, &o.SSOEnforced, &o.Version, &o.CreatedAt, &o.UpdatedAt)
+	return o, s.sqlError(err)
 }
 
 // Organization loads the org itself; orgID comes from the resolved URL.
@@ -211,62 +227,73 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 	if l.Through != nil {
 		sess.ConnectionID, sess.OrgID = &l.Through.ConnectionID, ev.OrgID
 	}
-	// Plain statements: this runs at every login, and gorm's reflection
-	// costs more here than the writes.
-	return s.w(ctx).Transaction(func(tx *gorm.DB) error {
-		if l.Spend != nil {
-			if err := spendOnce(tx, *l.Spend); err != nil {
-				return err
+	// Plain database/sql with prepared statements: this runs at every login.
+	insert := insertSessionSQL
+	args := []any{sess.IDHash, sess.UserID, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt, sess.IP,
+		sess.UserAgent, sess.ConnectionID, sess.OrgID, sess.LogoutHint}
+	touch, touchArgs := touchAllMembershipsSQL, []any{at, sess.UserID}
+	if l.Through != nil {
+		insert = insertSessionThroughSQL
+		args = append(args, l.Through.ConnectionID, l.Through.Version, true, true)
+		if ev.OrgID != nil {
+			touch, touchArgs = touchMembershipSQL, []any{at, l.Through.ConnectionID, *ev.OrgID, sess.UserID}
+		}
+	}
+	st, err := s.wq.prepared(ctx, spendOnceSQL, deleteSessionSQL, insert, touch, insertAuditSQL)
+	if err != nil {
+		return err
+	}
+	tx, err := s.wq.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if l.Spend != nil {
+		if _, err := execIn(ctx, tx, st[0], l.Spend.Kind, l.Spend.IDHash, l.Spend.ExpiresAt.UTC()); err != nil {
+			if errors.Is(s.sqlError(err), ErrConflict) {
+				return ErrAlreadyUsed
 			}
-		}
-		if l.Replaces != "" {
-			if err := tx.Exec("DELETE FROM sessions WHERE id_hash = ?", l.Replaces).Error; err != nil {
-				return err
-			}
-		}
-		insert := `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, connection_id, org_id, logout_hint)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
-		args := []any{sess.IDHash, sess.UserID, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt, sess.IP,
-			sess.UserAgent, sess.ConnectionID, sess.OrgID, sess.LogoutHint}
-		if l.Through != nil {
-			insert += `
-WHERE EXISTS (SELECT 1 FROM connections c JOIN organizations o ON o.id = c.org_id
-  WHERE c.id = ? AND c.version = ? AND c.active = ? AND o.sso_enabled = ?)`
-			args = append(args, l.Through.ConnectionID, l.Through.Version, true, true)
-		}
-		res := tx.Exec(insert, args...)
-		if res.Error != nil {
-			return translate(res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return ErrConnectionChanged
-		}
-		if l.Through != nil && ev.OrgID != nil {
-			if err := tx.Exec("UPDATE memberships SET last_login_at = ?, last_connection_id = ? WHERE org_id = ? AND user_id = ?",
-				at, l.Through.ConnectionID, *ev.OrgID, sess.UserID).Error; err != nil {
-				return err
-			}
-		} else if err := tx.Exec("UPDATE memberships SET last_login_at = ?, last_connection_id = NULL WHERE user_id = ?",
-			at, sess.UserID).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO audit_events (org_id, actor_id, actor_email, action, target, details, ip, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ev.OrgID, ev.ActorID, ev.ActorEmail, ev.Action, ev.Target, ev.Details, ev.IP, at).Error
-	})
+	}
+	if l.Replaces != "" {
+		if _, err := execIn(ctx, tx, st[1], l.Replaces); err != nil {
+			return err
+		}
+	}
+	res, err := execIn(ctx, tx, st[2], args...)
+	if err != nil {
+		return s.sqlError(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrConnectionChanged
+	}
+	if _, err := execIn(ctx, tx, st[3], touchArgs...); err != nil {
+		return err
+	}
+	if _, err := execIn(ctx, tx, st[4], ev.OrgID, ev.ActorID, ev.ActorEmail, ev.Action, ev.Target, ev.Details, ev.IP, at); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
-// SessionWithUser finds a live session by the hash of its id, with its
-// user, in one query: it runs on every signed-in request.
-func (s *Store) SessionWithUser(ctx context.Context, idHash string) (Session, User, error) {
-	var row struct {
-		Session
-		User User `gorm:"embedded;embeddedPrefix:u_"`
-	}
-	err := s.r(ctx).Table("sessions").Select("sessions.*, "+userColumnsAs("u_", "users")).
-		Joins("JOIN users ON users.id = sessions.user_id").
-		Where("sessions.id_hash = ? AND sessions.expires_at > ?", idHash, s.now()).Take(&row).Error
-	return row.Session, row.User, translate(err)
-}
+// The statements StartSession runs.
+const (
+	deleteSessionSQL = "DELETE FROM sessions WHERE id_hash = ?"
+	insertSessionSQL = `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent, connection_id, org_id, logout_hint)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+	// insertSessionThroughSQL writes an SSO session only while its
+	// connection is active at the login's version in an org with SSO on.
+	insertSessionThroughSQL = insertSessionSQL + `
+WHERE EXISTS (SELECT 1 FROM connections c JOIN organizations o ON o.id = c.org_id
+  WHERE c.id = ? AND c.version = ? AND c.active = ? AND o.sso_enabled = ?)`
+	touchMembershipSQL     = "UPDATE memberships SET last_login_at = ?, last_connection_id = ? WHERE org_id = ? AND user_id = ?"
+	touchAllMembershipsSQL = "UPDATE memberships SET last_login_at = ?, last_connection_id = NULL WHERE user_id = ?"
+	insertAuditSQL         = `INSERT INTO audit_events (org_id, actor_id, actor_email, action, target, details, ip, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+)
 
 // userColumnsAs selects every column of the users table (under alias table)
 // as prefix+column, for a User embedded with that prefix; the columns come

@@ -25,8 +25,10 @@ func (s *Store) SpendOnce(ctx context.Context, u UsedOnce) error {
 	return spendOnce(s.w(ctx), u)
 }
 
+const spendOnceSQL = "INSERT INTO used_once (kind, id_hash, expires_at) VALUES (?, ?, ?)"
+
 func spendOnce(tx *gorm.DB, u UsedOnce) error {
-	err := tx.Exec("INSERT INTO used_once (kind, id_hash, expires_at) VALUES (?, ?, ?)", u.Kind, u.IDHash, u.ExpiresAt.UTC()).Error
+	err := tx.Exec(spendOnceSQL, u.Kind, u.IDHash, u.ExpiresAt.UTC()).Error
 	if errors.Is(translate(err), ErrConflict) {
 		return ErrAlreadyUsed
 	}

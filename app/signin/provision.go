@@ -95,11 +95,12 @@ func (s *Service) recordTest(ctx context.Context, org models.Organization, conn 
 // verdict is whom a login through a connection signs in, as invariant 9
 // decides it; nothing is written to decide it.
 type verdict struct {
-	user    *models.User   // the existing account signed in (nil: a new one)
-	linked  bool           // user was found by (connection, subject)
-	link    bool           // the login links (connection, subject) to the account
-	invite  *models.Invite // the org's pending invite for this email, accepted by the login
-	refusal *Problem       // set when the login is refused
+	user    *models.User       // the existing account signed in (nil: a new one)
+	linked  bool               // user was found by (connection, subject)
+	member  *models.Membership // a linked user's membership of the org (nil: none)
+	link    bool               // the login links (connection, subject) to the account
+	invite  *models.Invite     // the org's pending invite for this email, accepted by the login
+	refusal *Problem           // set when the login is refused
 	// why says, for an admin's test preview, why the verdict is what it is.
 	why string
 }
@@ -116,12 +117,12 @@ func (s *Service) decide(ctx context.Context, org models.Organization, conn mode
 			"Your identity provider did not say who you are (no user id).", "Tell an administrator of "+org.Name+".", nil),
 			why: "the identity provider sent no user id"}, nil
 	}
-	linked, err := s.store.UserByIdentity(ctx, conn.ID, ident.Subject)
+	linked, member, err := s.store.LinkedMember(ctx, org.ID, conn.ID, ident.Subject)
 	if err == nil {
 		if linked.Disabled {
-			return verdict{user: &linked, linked: true, refusal: disabledProblem(org), why: "the linked account is disabled"}, nil
+			return verdict{user: &linked, linked: true, member: member, refusal: disabledProblem(org), why: "the linked account is disabled"}, nil
 		}
-		return verdict{user: &linked, linked: true, why: "this person signed in through this connection before"}, nil
+		return verdict{user: &linked, linked: true, member: member, why: "this person signed in through this connection before"}, nil
 	}
 	if !errors.Is(err, models.ErrNotFound) {
 		return verdict{}, err
@@ -251,8 +252,8 @@ func (s *Service) noteProvisioning(ctx context.Context, org models.Organization,
 		}
 		return "would sign in the existing account (" + v.why + ")"
 	}
-	member := false
-	if v.user != nil {
+	member := v.member != nil
+	if v.user != nil && !v.linked {
 		if _, err := s.store.Membership(ctx, org.ID, v.user.ID); err == nil {
 			member = true
 		} else if !errors.Is(err, models.ErrNotFound) {
@@ -334,9 +335,11 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 	} else {
 		a.UserID = v.user.ID
 	}
-	have, err := s.membershipOf(ctx, org.ID, v.user)
-	if err != nil {
-		return models.User{}, err
+	have := v.member
+	if !v.linked { // a linked user's membership came with it
+		if have, err = s.membershipOf(ctx, org.ID, v.user); err != nil {
+			return models.User{}, err
+		}
 	}
 	if v.linked && have == nil {
 		// A linked account that is not a member (linked by the link step,

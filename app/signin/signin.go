@@ -312,6 +312,8 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 
 // finish validates the IdP's answer to the login st and decides what it means.
 func (s *Service) finish(ctx context.Context, org models.Organization, r *http.Request, st loginState, viewer int64) (Result, error) {
+	// The stored row, not a cached one: role sync follows the mappings as
+	// they are now.
 	conn, err := s.stateConnection(ctx, org, st.ConnectionID)
 	if err != nil {
 		return Result{}, err
