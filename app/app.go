@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/app/metrics"
 	"github.com/orgsso/orgsso/app/outbound"
 	"github.com/orgsso/orgsso/app/password"
@@ -23,6 +25,14 @@ import (
 	"github.com/orgsso/orgsso/app/web"
 	"github.com/orgsso/orgsso/models"
 )
+
+// Protocols are the sign-in protocols orgsso speaks: each protocol package
+// and the line that registers it here.
+func Protocols() *connector.Registry {
+	return connector.NewRegistry(
+		oidc.Protocol(),
+	)
+}
 
 // App is a running orgsso: its database, store, enforcer and HTTP handler.
 type App struct {
@@ -67,7 +77,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	a.Metrics = metrics.New()
 	idpClient := outbound.New(outbound.Options{AllowPrivate: cfg.AllowPrivateIdP})
 	idpClient.Transport = a.Metrics.InstrumentIdP(idpClient.Transport)
-	a.Signin = signin.New(signin.Options{BaseURL: cfg.BaseURL, HTTPClient: idpClient}, store, sealer, log)
+	a.Signin = signin.New(signin.Options{BaseURL: cfg.BaseURL, HTTPClient: idpClient}, store, sealer, Protocols(), log)
 	a.Handler = web.New(web.Options{
 		BaseURL:        cfg.BaseURL,
 		SecureCookies:  cfg.SecureCookies(),

@@ -23,6 +23,7 @@ const (
 	CodeUserinfoSubMismatch = "userinfo_sub_mismatch"
 	CodeMissingClaim        = "missing_claim"
 	CodeInvalidConfig       = "invalid_config"
+	CodeInitiateRefused     = "initiate_refused"
 )
 
 // Error is a login or connection failure with a plain-words Reason that a

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/app/outbound"
 	"github.com/orgsso/orgsso/app/secrets"
@@ -79,7 +80,8 @@ func newEnv(t testing.TB, prov models.Provisioning, idpOpts ...idp.Option) *env 
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	skew := &atomic.Int64{}
 	now := func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	svc := signin.New(signin.Options{BaseURL: baseURL, Now: now, HTTPClient: outbound.New(outbound.Options{AllowPrivate: true})}, store, sealer, log)
+	svc := signin.New(signin.Options{BaseURL: baseURL, Now: now, HTTPClient: outbound.New(outbound.Options{AllowPrivate: true})}, store, sealer,
+		connector.NewRegistry(oidc.Protocol()), log)
 	org, err := store.CreateOrganization(ctx, "acme", "Acme Corp")
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +178,7 @@ func (e *env) begin(subject string, isTest bool) (callback, binding string, err 
 // login's state.
 func (e *env) finish(callback, cookie string) (signin.Result, error) {
 	r := httptest.NewRequest("GET", callback, nil)
-	res, err := e.svc.Finish(context.Background(), e.org, r, cookie, 0)
+	res, err := e.svc.Finish(context.Background(), e.org, e.conn.Protocol, r, cookie, 0)
 	if err == nil && res.Spend != nil {
 		if serr := e.store.SpendOnce(context.Background(), *res.Spend); serr != nil {
 			return res, signin.SpentProblem(serr)

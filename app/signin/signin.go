@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app/connector"
-	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/models"
 )
@@ -32,19 +31,20 @@ type Options struct {
 
 // Service runs logins.
 type Service struct {
-	opts   Options
-	store  *models.Store
-	sealer *secrets.Sealer
-	cache  *connector.Cache
-	log    *slog.Logger
+	opts      Options
+	store     *models.Store
+	sealer    *secrets.Sealer
+	protocols *connector.Registry
+	cache     *connector.Cache
+	log       *slog.Logger
 	// tested remembers configurations with a passed test. A passed test at
 	// a (connection, version, hash) stays passed, so the entry never goes
 	// stale; an edit makes a new version that is looked up afresh.
 	tested sync.Map
 }
 
-// New returns a Service.
-func New(opts Options, store *models.Store, sealer *secrets.Sealer, log *slog.Logger) *Service {
+// New returns a Service that speaks the protocols of reg.
+func New(opts Options, store *models.Store, sealer *secrets.Sealer, reg *connector.Registry, log *slog.Logger) *Service {
 	if opts.StateTTL == 0 {
 		opts.StateTTL = 10 * time.Minute
 	}
@@ -54,7 +54,7 @@ func New(opts Options, store *models.Store, sealer *secrets.Sealer, log *slog.Lo
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
 	}
-	s := &Service{opts: opts, store: store, sealer: sealer, log: log}
+	s := &Service{opts: opts, store: store, sealer: sealer, protocols: reg, log: log}
 	s.cache = connector.NewCache(s.open)
 	return s
 }
@@ -64,16 +64,34 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 // StateTTL is how long a login may take from start to callback.
 func (s *Service) StateTTL() time.Duration { return s.opts.StateTTL }
 
-// CallbackURL is the org's OIDC redirect URI.
-func (s *Service) CallbackURL(org models.Organization) string {
-	return s.opts.BaseURL + "/o/" + org.Slug + "/oidc/callback"
+// Protocols are the protocols the service speaks.
+func (s *Service) Protocols() *connector.Registry { return s.protocols }
+
+// ReturnURL is where conn's IdP sends the browser back (the OIDC redirect
+// URI, a SAML ACS URL); "" for a protocol the server does not speak.
+func (s *Service) ReturnURL(org models.Organization, conn models.Connection) string {
+	p, ok := s.protocols.Get(conn.Protocol)
+	if !ok {
+		return ""
+	}
+	return s.opts.BaseURL + "/o/" + org.Slug + connector.PathFor(p.ReturnPath, conn.PublicID)
 }
 
-// InitiateLoginURL is a connection's initiate login URI (OpenID Connect
-// Core §4): where its IdP starts a login, from an app tile or a "Login
-// URL" setting.
-func (s *Service) InitiateLoginURL(org models.Organization, connPublicID string) string {
-	return s.opts.BaseURL + "/o/" + org.Slug + "/sso/" + connPublicID + "/initiate"
+// CallbackURL is the org's OIDC redirect URI, the same for all its OIDC
+// connections.
+func (s *Service) CallbackURL(org models.Organization) string {
+	return s.ReturnURL(org, models.Connection{Protocol: connector.ProtocolOIDC})
+}
+
+// InitiateLoginURL is where conn's IdP may start a login itself (OpenID
+// Connect Core §4's initiate login URI: an app tile, a "Login URL"
+// setting); "" when its protocol has none.
+func (s *Service) InitiateLoginURL(org models.Organization, conn models.Connection) string {
+	p, ok := s.protocols.Get(conn.Protocol)
+	if !ok || p.InitiatePath == "" {
+		return ""
+	}
+	return s.opts.BaseURL + "/o/" + org.Slug + connector.PathFor(p.InitiatePath, conn.PublicID)
 }
 
 // PostLogoutURL is where the IdP sends the browser after RP-initiated logout.
@@ -111,32 +129,19 @@ func (s *Service) open(ctx context.Context, key string, version int64) (connecto
 // Open opens a connector for the connection as stored, uncached (the
 // settings page uses it to check an IdP when saving).
 func (s *Service) Open(ctx context.Context, conn models.Connection) (connector.Connector, error) {
-	switch conn.Protocol {
-	case models.ProtocolOIDC:
-		cfg, err := OIDCConfig(conn)
-		if err != nil {
-			return nil, err
-		}
-		if conn.SealedSecret != "" {
-			secret, err := s.sealer.Open(conn.SealedSecret, SecretBinding(conn))
-			if err != nil {
-				return nil, connector.NewError(connector.CodeInvalidConfig,
-					"The stored client secret cannot be read with this server's secret key. Enter the client secret again.", err)
-			}
-			cfg.ClientSecret = secret
-		}
-		return cfg.Open(ctx, s.opts.HTTPClient, s.log)
+	p, ok := s.protocols.Get(conn.Protocol)
+	if !ok {
+		return nil, connector.NewError(connector.CodeInvalidConfig, "This connection's protocol "+conn.Protocol+" is not supported.", nil)
 	}
-	return nil, connector.NewError(connector.CodeInvalidConfig, "This connection's protocol "+conn.Protocol+" is not supported.", nil)
-}
-
-// OIDCConfig decodes an OIDC connection's stored configuration.
-func OIDCConfig(conn models.Connection) (oidc.Config, error) {
-	var cfg oidc.Config
-	if err := json.Unmarshal([]byte(conn.Config), &cfg); err != nil {
-		return cfg, fmt.Errorf("connection %s: config: %w", conn.PublicID, err)
+	var secret string
+	if conn.SealedSecret != "" {
+		var err error
+		if secret, err = s.sealer.Open(conn.SealedSecret, SecretBinding(conn)); err != nil {
+			return nil, connector.NewError(connector.CodeInvalidConfig,
+				"The stored client secret cannot be read with this server's secret key. Enter the client secret again.", err)
+		}
 	}
-	return cfg, nil
+	return p.Open(ctx, []byte(conn.Config), secret, connector.Env{HTTPClient: s.opts.HTTPClient, Log: s.log})
 }
 
 // ProvisioningOf decodes a connection's provisioning rules.
@@ -207,7 +212,7 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, coo
 		return "", "", err
 	}
 	state := secrets.Token()
-	redirectURL, pending, err := c.Begin(ctx, connector.LoginRequest{State: state, CallbackURL: s.CallbackURL(req.Org), ForwardedParams: req.Forwarded})
+	redirectURL, pending, err := c.Begin(ctx, connector.LoginRequest{State: state, CallbackURL: s.ReturnURL(req.Org, conn), ForwardedParams: req.Forwarded})
 	if err != nil {
 		return "", "", err
 	}
@@ -269,11 +274,15 @@ type Result struct {
 }
 
 // Finish completes the login whose state the IdP sent back to the org's
-// callback. cookie is the value of the browser's login cookie for the org;
-// viewer is the id of the signed-in person (0 for none), who must be the
-// one who started a link.
-func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.Request, cookie string, viewer int64) (Result, error) {
-	state := r.FormValue("state")
+// return URL of protocol. cookie is the value of the browser's login
+// cookie for the org; viewer is the id of the signed-in person (0 for
+// none), who must be the one who started a link.
+func (s *Service) Finish(ctx context.Context, org models.Organization, protocol string, r *http.Request, cookie string, viewer int64) (Result, error) {
+	p, ok := s.protocols.Get(protocol)
+	if !ok {
+		return Result{Cookie: cookie}, fmt.Errorf("signin: protocol %q is not registered", protocol)
+	}
+	state := p.State(r)
 	if state == "" {
 		return Result{Cookie: cookie}, problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
 			"The identity provider's answer carried no state, so it cannot be matched to a sign-in.", "Start the sign-in again from the login page.", nil)
@@ -295,7 +304,7 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 			return Result{Cookie: remaining}, err
 		}
 	}
-	res, err := s.finish(ctx, org, r, st, viewer)
+	res, err := s.finish(ctx, org, protocol, r, st, viewer)
 	res.Cookie, res.Matched = remaining, true
 	switch {
 	case early:
@@ -311,12 +320,16 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, r *http.R
 }
 
 // finish validates the IdP's answer to the login st and decides what it means.
-func (s *Service) finish(ctx context.Context, org models.Organization, r *http.Request, st loginState, viewer int64) (Result, error) {
+func (s *Service) finish(ctx context.Context, org models.Organization, protocol string, r *http.Request, st loginState, viewer int64) (Result, error) {
 	// The stored row, not a cached one: role sync follows the mappings as
 	// they are now.
 	conn, err := s.stateConnection(ctx, org, st.ConnectionID)
 	if err != nil {
 		return Result{}, err
+	}
+	if conn.Protocol != protocol {
+		return Result{}, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",
+			"The identity provider's answer came to the wrong address for this sign-in.", "Start the sign-in again from the login page.", nil)
 	}
 	res := Result{Connection: conn, IsTest: st.IsTest, ReturnTo: st.ReturnTo}
 	if err := s.checkUnchanged(ctx, org, conn, st.ConfigVersion, st.IsTest); err != nil {

@@ -219,7 +219,7 @@ func (in connectionInput) connection(conn models.Connection) (models.Connection,
 
 // formValues shows a stored connection in the form.
 func formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
-	cfg, err := signin.OIDCConfig(conn)
+	cfg, err := oidc.ConfigOf([]byte(conn.Config))
 	if err != nil {
 		return pages.ConnectionFormValues{}, err
 	}
@@ -405,7 +405,7 @@ func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.Connec
 	title := "New connection"
 	if p.PublicID != "" {
 		title = "Edit " + p.Values.DisplayName
-		p.InitiateURL = h.signin.InitiateLoginURL(*org, p.PublicID)
+		p.InitiateURL = h.signin.InitiateLoginURL(*org, models.Connection{Protocol: oidc.Name, PublicID: p.PublicID})
 	}
 	p.Layout = h.layoutProps(c, title)
 	p.Layout.ErrorCount = len(p.Errors)

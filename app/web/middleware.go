@@ -85,12 +85,11 @@ func (h *Handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 			return next(c)
 		}
-		switch c.Path() {
-		case "/o/:org/oidc/callback", "/o/:org/sso/:conn/initiate":
-			// The IdP posts here (form_post); the single-use state and the
-			// browser binding protect it instead. The initiate login URI is
-			// posted to by the IdP too (OpenID Connect Core §4); it begins a
-			// login, nothing more.
+		if h.idpRoutes[c.Path()] {
+			// The IdP posts here (form_post, a SAML ACS); the single-use
+			// state and the browser binding protect it instead. An initiate
+			// login URI is posted to by the IdP too; it begins a login,
+			// nothing more.
 			return next(c)
 		}
 		switch c.Request().Header.Get("Sec-Fetch-Site") {

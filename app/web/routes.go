@@ -43,12 +43,22 @@ func (h *Handlers) routes(e *echo.Echo) {
 	sso.GET("/login", h.showOrgLogin)
 	sso.GET("/sso/:conn/start", h.startSSO, h.when(isTestStart, h.requireLogin, h.RequirePermission("connections", "write")),
 		h.when(isLinkStart, h.requireLogin))
-	// The IdP starts a login here (OpenID Connect Core §4), by GET or by a
-	// cross-site POST (exempt from CSRF: it can only start a login).
-	sso.GET("/sso/:conn/initiate", h.initiateSSO)
-	sso.POST("/sso/:conn/initiate", h.initiateSSO)
-	sso.GET("/oidc/callback", h.ssoCallback)
-	sso.POST("/oidc/callback", h.ssoCallback)
+	// Each protocol's endpoints for the IdP: where it answers (its redirect
+	// URI or ACS) and, if it has one, where it starts a login itself (OpenID
+	// Connect Core §4), by GET or by a cross-site POST. They are exempt from
+	// CSRF: an answer is judged by its single-use state and browser
+	// binding, and a start can only start a login.
+	for _, p := range h.signin.Protocols().All() {
+		for _, m := range p.ReturnMethods {
+			sso.Add(m, p.ReturnPath, h.ssoCallback(p.Name))
+			h.idpRoutes["/o/:org"+p.ReturnPath] = true
+		}
+		if p.InitiatePath != "" {
+			sso.GET(p.InitiatePath, h.initiateSSO)
+			sso.POST(p.InitiatePath, h.initiateSSO)
+			h.idpRoutes["/o/:org"+p.InitiatePath] = true
+		}
+	}
 	sso.POST("/consent", h.answerConsent)
 
 	auth := app.Group("", h.requireLogin)

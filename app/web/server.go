@@ -60,6 +60,9 @@ type Handlers struct {
 	log      *slog.Logger
 	resolver TXTResolver
 	now      func() time.Time
+	// idpRoutes are the protocols' endpoints for IdPs (route paths), which
+	// CSRF does not apply to.
+	idpRoutes map[string]bool
 }
 
 // New builds the echo server with every route.
@@ -88,7 +91,7 @@ func New(opts Options, d Deps) http.Handler {
 		d.Resolver = net.DefaultResolver
 	}
 	h := &Handlers{opts: opts, store: d.Store, authz: d.Authz, signin: d.Signin, sealer: d.Sealer, metrics: d.Metrics, log: d.Log, resolver: d.Resolver,
-		now: func() time.Time { return time.Now().UTC() }}
+		now: func() time.Time { return time.Now().UTC() }, idpRoutes: map[string]bool{}}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

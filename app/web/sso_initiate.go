@@ -7,18 +7,19 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
 )
 
 // initiateSSO is a connection's initiate login URI (OpenID Connect Core
 // §4, third-party-initiated login): the IdP's app tile or "Login URL"
-// sends the browser here, by GET or by a cross-site POST, with iss, and
-// optionally login_hint and target_link_uri. Once iss names this
-// connection's issuer and target_link_uri is a page of this site, it begins
-// an ordinary member login, exactly as the connection's start link does;
-// the answer is then checked like any other (state, nonce, PKCE), so the
-// request itself need not be trusted: it can only start a login.
+// sends the browser here, by GET or by a cross-site POST. Once the
+// connection's connector accepts the request (for OIDC: iss names its
+// issuer) and the target link is a page of this site, it begins an ordinary
+// member login, exactly as the connection's start link does; the answer is
+// then checked like any other (state, nonce, PKCE), so the request itself
+// need not be trusted: it can only start a login.
 func (h *Handlers) initiateSSO(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
@@ -26,27 +27,25 @@ func (h *Handlers) initiateSSO(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if conn.Protocol != models.ProtocolOIDC {
+	// Only at its own protocol's initiate endpoint.
+	p, ok := h.signin.Protocols().Get(conn.Protocol)
+	if !ok || p.Initiate == nil || "/o/:org"+p.InitiatePath != c.Path() {
 		return models.ErrNotFound
 	}
-	cfg, err := signin.OIDCConfig(conn)
+	in, err := p.Initiate([]byte(conn.Config), c.Request())
+	if ce, ok := connector.AsError(err); ok && ce.Code == connector.CodeInitiateRefused {
+		return h.initiateRefused(c, ce.Reason)
+	}
 	if err != nil {
-		return err
+		return h.loginProblem(c, err)
 	}
-	iss := strings.TrimSpace(c.FormValue("iss"))
-	switch {
-	case iss == "":
-		return h.initiateRefused(c, "The identity provider's request to start a sign-in did not say which identity provider it is (no iss parameter).")
-	case !sameIssuer(iss, cfg.Issuer):
-		return h.initiateRefused(c, "The request to start a sign-in came from an identity provider other than the one this sign-in option uses.")
-	}
-	returnTo, ok := h.targetLink(c.FormValue("target_link_uri"))
+	returnTo, ok := h.targetLink(in.TargetLink)
 	if !ok {
 		return h.initiateRefused(c, "The request to start a sign-in asked to continue on another site afterwards, which is not allowed.")
 	}
 	req := signin.BeginRequest{Org: *org, Connection: conn, ReturnTo: returnTo}
-	if hint := strings.TrimSpace(c.FormValue("login_hint")); hint != "" {
-		req.Forwarded = map[string]string{"login_hint": truncate(hint, 254)}
+	if in.LoginHint != "" {
+		req.Forwarded = map[string]string{"login_hint": truncate(in.LoginHint, 254)}
 	}
 	return h.beginLogin(c, org, req)
 }
@@ -55,12 +54,6 @@ func (h *Handlers) initiateSSO(c echo.Context) error {
 func (h *Handlers) initiateRefused(c echo.Context, msg string) error {
 	return h.loginProblem(c, &signin.Problem{Status: http.StatusBadRequest, Code: "initiate_refused", Title: "Sign-in not started",
 		Message: msg, Hint: "Start the sign-in from this organization's login page, or ask an administrator to check the identity provider's login URL."})
-}
-
-// sameIssuer compares an issuer as sent with the configured one: exactly,
-// but for a trailing slash, which IdPs and admins add or drop freely.
-func sameIssuer(sent, configured string) bool {
-	return configured != "" && strings.TrimSuffix(sent, "/") == strings.TrimSuffix(configured, "/")
 }
 
 // targetLink turns a target_link_uri into the local path to land on after

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/orgsso/orgsso/app/apptest"
 	"github.com/orgsso/orgsso/app/authz"
-	"github.com/orgsso/orgsso/app/signin"
+	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/e2e/idp"
 	"github.com/orgsso/orgsso/models"
 )
@@ -44,18 +43,8 @@ func newInitiateApp(t *testing.T) *initiateApp {
 	if err := srv.Store.PutMember(ctx, org.ID, admin.ID, []string{authz.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	conn := apptest.AddConnection(t, srv.App, org, ip, "Okta", models.Provisioning{JIT: true, DefaultRole: "user"})
-	cfg, err := signin.OIDCConfig(conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ForwardedLoginParams = []string{"login_hint"}
-	b, _ := json.Marshal(cfg)
-	conn.Config = string(b)
-	conn.ConfigHash = conn.Fingerprint()
-	if conn, err = srv.Store.UpdateConnection(ctx, org.ID, conn); err != nil {
-		t.Fatal(err)
-	}
+	conn := apptest.AddConnection(t, srv.App, org, ip, "Okta", models.Provisioning{JIT: true, DefaultRole: "user"},
+		func(c *oidc.Config) { c.ForwardedLoginParams = []string{"login_hint"} })
 	apptest.PassTest(t, srv.App, org, conn, ip, admin.ID)
 	if err := srv.Store.SetSSO(ctx, org.ID, true, false); err != nil {
 		t.Fatal(err)

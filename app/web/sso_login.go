@@ -134,8 +134,9 @@ func (h *Handlers) beginLogin(c echo.Context, org *models.Organization, req sign
 	return c.Redirect(http.StatusSeeOther, redirectURL)
 }
 
-// ssoCallback is the org's OIDC redirect URI: it finishes the login whose
-// state came back, then shows a test result or logs the member in.
+// ssoCallback is the org's return endpoint of a protocol (the OIDC
+// redirect URI, a SAML ACS): it finishes the login whose state came back,
+// then shows a test result or logs the member in.
 //
 // An admin's test always ends on its verdict, also when the answer cannot
 // be matched to it: signin records a test whose own state was refused
@@ -144,7 +145,12 @@ func (h *Handlers) beginLogin(c echo.Context, org *models.Organization, req sign
 // failed test of the connection this browser last started a test of, when
 // its signed-in person may test it. Either way nothing of the answer is
 // used, and anyone who may not see the verdict sees the refusal.
-func (h *Handlers) ssoCallback(c echo.Context) error {
+func (h *Handlers) ssoCallback(protocol string) echo.HandlerFunc {
+	return func(c echo.Context) error { return h.finishSSO(c, protocol) }
+}
+
+// finishSSO is ssoCallback for the return endpoint of protocol.
+func (h *Handlers) finishSSO(c echo.Context, protocol string) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	var viewer int64
@@ -152,7 +158,7 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 		viewer = u.ID
 	}
 	testing := h.takeTestCookie(c, org)
-	res, err := h.signin.Finish(ctx, *org, c.Request(), h.loginCookie(c), viewer)
+	res, err := h.signin.Finish(ctx, *org, protocol, c.Request(), h.loginCookie(c), viewer)
 	h.setLoginCookie(c, org, res.Cookie)
 	if err != nil && !res.Matched && testing != "" && signin.IsStateProblem(err) && h.mayTest(c, org) {
 		if conn, cerr := h.store.ConnectionByPublicID(ctx, org.ID, testing); cerr == nil {
@@ -176,7 +182,7 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 		if res.Connection.PublicID != "" {
 			conn = res.Connection.PublicID
 		}
-		h.metrics.Logins.WithLabelValues(conn, models.ProtocolOIDC, problemCode(err)).Inc()
+		h.metrics.Logins.WithLabelValues(conn, protocol, problemCode(err)).Inc()
 		return h.loginProblem(c, err)
 	}
 	return h.finishLogin(c, org, res)

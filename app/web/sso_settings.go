@@ -145,9 +145,8 @@ func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string, r
 	}
 	for _, s := range states {
 		p.Table.Rows = append(p.Table.Rows, h.connectionRow(c, states, s, rowMsgs[s.conn.PublicID]))
-		if s.conn.Protocol == models.ProtocolOIDC {
-			p.InitiateURLs = append(p.InitiateURLs, pages.InitiateURL{Name: s.conn.DisplayName, PublicID: s.conn.PublicID,
-				URL: h.signin.InitiateLoginURL(*org, s.conn.PublicID)})
+		if u := h.signin.InitiateLoginURL(*org, s.conn); u != "" {
+			p.InitiateURLs = append(p.InitiateURLs, pages.InitiateURL{Name: s.conn.DisplayName, PublicID: s.conn.PublicID, URL: u})
 		}
 	}
 	if gateErr != "" || len(rowMsgs) > 0 {

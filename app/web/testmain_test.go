@@ -31,6 +31,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/net/html"
 
+	"github.com/orgsso/orgsso/app"
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/password"
 	"github.com/orgsso/orgsso/app/secrets"
@@ -117,7 +118,7 @@ func newEnv(t *testing.T, mutate ...func(*web.Options)) *env {
 	h := web.New(opts, web.Deps{
 		Store:  store,
 		Authz:  az,
-		Signin: signin.New(signin.Options{BaseURL: opts.BaseURL}, store, sealer, log),
+		Signin: signin.New(signin.Options{BaseURL: opts.BaseURL}, store, sealer, app.Protocols(), log),
 		Sealer: sealer,
 		Log:    log,
 

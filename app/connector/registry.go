@@ -1,0 +1,95 @@
+package connector
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Protocol is one sign-in protocol (OpenID Connect, SAML): how to open a
+// connection's connector from what is stored, and what the web layer must
+// serve for it. app registers each protocol package's Protocol in the
+// Registry that signin and web receive; neither names a protocol package.
+type Protocol struct {
+	// Name is the protocol as stored with a connection ("oidc").
+	Name string
+	// Label is its name for people ("OpenID Connect").
+	Label string
+	// Open opens a connector from a connection's stored configuration (the
+	// protocol's own JSON) and its secret, unsealed ("" for none).
+	Open func(ctx context.Context, config []byte, secret string, env Env) (Connector, error)
+	// ReturnPath is where, under /o/{org}, the IdP sends the browser back
+	// with its answer: an echo route path, in which ":conn" stands for the
+	// connection's public id (for example "/oidc/callback", or
+	// "/saml/:conn/acs" for a per-connection endpoint).
+	ReturnPath string
+	// ReturnMethods are the methods the IdP answers with.
+	ReturnMethods []string
+	// InitiatePath, if set, is where under /o/{org} the IdP may start a login
+	// itself (":conn" as above), and Initiate checks such a request against
+	// the connection's stored configuration (no request to the IdP: it can
+	// be refused without one). It must come from the connection's IdP; the
+	// result is the link to land on after the login (unchecked: the caller
+	// keeps only a local one) and a login hint. A refusal is an *Error
+	// whose Reason says why in words.
+	InitiatePath string
+	Initiate     func(config []byte, r *http.Request) (Initiation, error)
+	// State reads the login state the IdP's answer carries ("" for none).
+	State func(r *http.Request) string
+}
+
+// Env is what a connector may use of the server.
+type Env struct {
+	// HTTPClient makes every request to the IdP (app/outbound).
+	HTTPClient *http.Client
+	Log        *slog.Logger
+}
+
+// Initiation is what an IdP-initiated login asks for (an app tile, OpenID
+// Connect Core §4).
+type Initiation struct {
+	TargetLink string
+	LoginHint  string
+}
+
+// Registry holds the protocols a server speaks.
+type Registry struct {
+	protocols []Protocol
+}
+
+// NewRegistry returns a registry of ps, in that order.
+func NewRegistry(ps ...Protocol) *Registry {
+	r := &Registry{}
+	for _, p := range ps {
+		r.Register(p)
+	}
+	return r
+}
+
+// Register adds p; a second protocol of the same name is a programming error.
+func (r *Registry) Register(p Protocol) {
+	if _, ok := r.Get(p.Name); ok || p.Name == "" || p.Open == nil || p.ReturnPath == "" || p.State == nil ||
+		(p.InitiatePath == "") != (p.Initiate == nil) {
+		panic("connector: protocol " + p.Name + " registered twice or incomplete")
+	}
+	r.protocols = append(r.protocols, p)
+}
+
+// Get returns the protocol of that name.
+func (r *Registry) Get(name string) (Protocol, bool) {
+	i := slices.IndexFunc(r.protocols, func(p Protocol) bool { return p.Name == name })
+	if i < 0 {
+		return Protocol{}, false
+	}
+	return r.protocols[i], true
+}
+
+// All returns the protocols in registration order.
+func (r *Registry) All() []Protocol { return slices.Clone(r.protocols) }
+
+// PathFor fills a protocol path's ":conn" with a connection's public id.
+func PathFor(path, connPublicID string) string {
+	return strings.ReplaceAll(path, ":conn", connPublicID)
+}
