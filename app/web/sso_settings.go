@@ -111,6 +111,9 @@ func (h *Handlers) connectionRow(c echo.Context, states []connState, s connState
 	}
 	if s.latest != nil {
 		row.LastTestID, row.LastTestAt = s.latest.ID, s.latest.FinishedAt
+		if !s.latest.Passed() {
+			row.LastTestReason = s.latest.Reason
+		}
 	}
 	return row
 }
@@ -122,9 +125,40 @@ func gateProps(c echo.Context, states []connState, errMsg string) pages.SSOGateP
 	for _, s := range states {
 		if s.usable() {
 			g.Ready = append(g.Ready, pages.ReadyConnection{Name: s.conn.DisplayName, TestedAt: s.passed.FinishedAt})
+		} else {
+			g.Waiting = append(g.Waiting, gateHint(org.Slug, s))
 		}
 	}
+	g.NoConnections = len(states) == 0
 	return g
+}
+
+// gateHint says, naming the connection, what it still needs before members
+// can use it, and links to the step that gives it.
+func gateHint(orgSlug string, s connState) pages.GateHint {
+	h := pages.GateHint{Name: s.conn.DisplayName, PublicID: s.conn.PublicID,
+		ActionURL: components.TestStartURL(orgSlug, s.conn.PublicID), ActionLabel: "Test " + s.conn.DisplayName}
+	name := s.conn.DisplayName
+	switch {
+	case s.passed != nil: // tested, so it is off
+		h.Text = name + " passed its test but is off — turn it on in the table below."
+		h.ActionURL, h.ActionLabel = "", ""
+	case s.latest == nil:
+		h.Text = name + " has not been tested yet — test it."
+	case !s.latest.Current(s.conn):
+		h.Text = name + " changed since its last test — test it again."
+	default: // failed at its current settings
+		h.Text = name + "'s last test failed"
+		if s.latest.Reason != "" {
+			h.Text += ": " + strings.TrimSuffix(s.latest.Reason, ".")
+		}
+		h.Text += " — fix its settings, then test it again."
+		h.ActionURL, h.ActionLabel = components.ConnectionURL(orgSlug, s.conn.PublicID, "/edit"), "Edit "+name
+	}
+	if !s.conn.Active && s.passed == nil {
+		h.Text += " It is also off: turn it on in the table below."
+	}
+	return h
 }
 
 // ssoSettingsPage renders the settings page; gateErr is shown in the SSO

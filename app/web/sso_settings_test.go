@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/orgsso/orgsso/models"
 )
 
@@ -38,6 +40,13 @@ func TestSSOSettingsPage(t *testing.T) {
 		assertContains(t, "gate", p.text("sso-state"), "SSO is OFF for Acme Corp.")
 		if _, disabled := p.testid("enable-sso").Attr("disabled"); !disabled {
 			t.Error("Enable SSO is not disabled without a ready connection")
+		}
+		assertContains(t, "gate", p.text("gate-needs"), "Connect a provider first")
+		// The next action comes before the greyed Enable SSO.
+		connect := strings.Index(p.body, `data-testid="new-connection"`)
+		enable := strings.Index(p.body, `data-testid="enable-sso"`)
+		if connect < 0 || enable < 0 || connect > enable {
+			t.Errorf("Connect (at %d) is not above Enable SSO (at %d)", connect, enable)
 		}
 	})
 
@@ -87,7 +96,42 @@ func TestSSOSettingsPage(t *testing.T) {
 			t.Error("Enable SSO is disabled although Okta is ready")
 		}
 		assertContains(t, "ready list", p.text("ready-connections"), "Okta")
+		// A failed row says why, not only that it failed.
+		note := p.doc.Find(`[data-connection-id="` + entra.PublicID + `"] [data-testid="test-note"]`).Text()
+		assertContains(t, "failed row", note, "The ID token was issued for client 'abc'")
 	})
+}
+
+func TestSSOGateNamesWhatEachConnectionNeeds(t *testing.T) {
+	t.Parallel()
+	f := newSSOFixture(t)
+	okta := f.createConn(t, manualForm("Okta"))
+	entra := f.createConn(t, manualForm("Entra"))
+	google := f.createConn(t, manualForm("Google"))
+	f.recordTest(t, okta, models.TestPassed)
+	f.recordTest(t, entra, models.TestFailed)
+	// Okta is edited after its test.
+	assertStatus(t, f.c.post(f.connURL(okta, ""), formWith(manualForm("Okta"), "version", "1", "clientID", "other")), http.StatusSeeOther)
+
+	p := f.c.get(f.base())
+	assertStatus(t, p, http.StatusOK)
+	hint := func(conn models.Connection) *goquery.Selection {
+		return p.doc.Find(`[data-testid="gate-hint"][data-connection-id="` + conn.PublicID + `"]`)
+	}
+	assertContains(t, "okta hint", hint(okta).Text(), "Okta changed since its last test — test it again.")
+	if href := hint(okta).Find("a").AttrOr("href", ""); href != "/o/acme/sso/"+okta.PublicID+"/start?test=1" {
+		t.Errorf("okta hint links to %q, want its test", href)
+	}
+	assertContains(t, "entra hint", hint(entra).Text(), "Entra's last test failed: The ID token was issued for client 'abc'")
+	assertContains(t, "google hint", hint(google).Text(), "Google has not been tested yet")
+	if strings.Contains(p.body, "there is none yet") {
+		t.Error("the gate still says there is none yet")
+	}
+
+	// With SSO on and nothing usable, the warning names the same steps.
+	f.enableSSO(t, false)
+	p = f.c.get(f.base())
+	assertContains(t, "warning", p.text("sso-no-ready"), "Okta changed since its last test — test it again.")
 }
 
 func TestEnableSSO(t *testing.T) {
