@@ -383,6 +383,25 @@ func TestLastUsableConnection(t *testing.T) {
 			t.Errorf("delete form data-confirm-type = %q", got)
 		}
 		assertContains(t, "delete confirm text", form.Text(), "also turns SSO off")
+		if form.ParentsFiltered(`dialog[data-testid="delete-dialog"]`).Length() != 1 {
+			t.Error("the typed confirmation is not in a dialog")
+		}
+
+		// Without scripts, Delete leads to a page with the same form.
+		del := p.doc.Find(`[data-connection-id="` + okta.PublicID + `"] [data-testid="delete-connection"]`)
+		href := del.AttrOr("href", "")
+		if href != f.connURL(okta, "/delete") || del.AttrOr("data-dialog", "") == "" {
+			t.Errorf("Delete href %q data-dialog %q", href, del.AttrOr("data-dialog", ""))
+		}
+		page := f.c.get(href)
+		assertStatus(t, page, http.StatusOK)
+		form = page.testid("delete-page").Find("form")
+		if form.AttrOr("method", "") != "post" || form.AttrOr("action", "") != f.connURL(okta, "/delete") ||
+			form.AttrOr("data-confirm-type", "") != "Okta" || form.Find(`input[name="_csrf"]`).Length() != 1 ||
+			form.Find(`input[name="confirm"]`).Length() != 1 {
+			t.Errorf("delete page form:\n%s", page.body)
+		}
+		assertOn(t, f, okta)
 	})
 	t.Run("delete with the typed name turns SSO off too", func(t *testing.T) {
 		t.Parallel()
@@ -401,6 +420,13 @@ func TestLastUsableConnection(t *testing.T) {
 	t.Run("deleting another connection needs no typed name", func(t *testing.T) {
 		t.Parallel()
 		f, _, entra := setup(t)
+		page := f.c.get(f.connURL(entra, "/delete"))
+		assertStatus(t, page, http.StatusOK)
+		form := page.testid("delete-page").Find("form")
+		if _, typed := form.Attr("data-confirm-type"); typed || form.Find(`input[name="confirm"]`).Length() != 0 {
+			t.Error("deleting a connection that is not the last usable one asks for its name")
+		}
+		assertContains(t, "delete page", form.Text(), "Delete Entra?")
 		assertRedirect(t, f.c.post(f.connURL(entra, "/delete"), nil), f.base())
 		if n := f.e.count("connections", "id = ?", entra.ID); n != 0 {
 			t.Error("not deleted")
@@ -432,6 +458,7 @@ func TestSSOSettingsAccess(t *testing.T) {
 		{http.MethodGet, f.connURL(conn, "/edit")},
 		{http.MethodPost, f.connURL(conn, "")},
 		{http.MethodPost, f.connURL(conn, "/toggle")},
+		{http.MethodGet, f.connURL(conn, "/delete")},
 		{http.MethodPost, f.connURL(conn, "/delete")},
 		{http.MethodGet, f.connURL(conn, "/tests/"+ssoItoa(run.ID))},
 	}
@@ -469,6 +496,7 @@ func TestSSOSettingsAccess(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertStatus(t, f.c.get(f.base()+"/connections/"+globexConn.PublicID+"/edit"), http.StatusNotFound)
+		assertStatus(t, f.c.get(f.base()+"/connections/"+globexConn.PublicID+"/delete"), http.StatusNotFound)
 		assertStatus(t, f.c.post(f.base()+"/connections/"+globexConn.PublicID+"/delete", nil), http.StatusNotFound)
 		if n := f.e.count("connections", "id = ?", globexConn.ID); n != 1 {
 			t.Error("the other org's connection was deleted")
