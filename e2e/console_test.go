@@ -91,6 +91,14 @@ func (b *browser) waitFor(what, js string) {
 	b.t.Fatalf("timed out waiting for %s (%s)", what, js)
 }
 
+// htmxIdle waits until htmx has no request, swap or settle in flight, so
+// that content it swapped in has its triggers wired.
+func (b *browser) htmxIdle() {
+	b.t.Helper()
+	b.waitFor("htmx to settle", `!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')`)
+	time.Sleep(100 * time.Millisecond)
+}
+
 func (b *browser) click(sel string) {
 	b.t.Helper()
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
@@ -173,6 +181,103 @@ func TestDeleteAsksInADialog(t *testing.T) {
 	b.submit(entra + " [data-testid=delete-submit]")
 	if n := b.count(entra); n != 0 {
 		t.Error("Entra is still listed")
+	}
+	b.assertCleanConsole()
+}
+
+// TestRequireSSOSwitchConfirmsInPlace: the "Require SSO for members"
+// switch acts in place like the other switches, after a modal
+// confirmation that names who keeps a way in; the headline then says SSO
+// is required.
+func TestRequireSSOSwitchConfirmsInPlace(t *testing.T) {
+	co := newConsoleOrg(t, []string{"Okta"}, "Okta")
+	if err := co.a.Store.EnableSSO(context.Background(), co.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, co.a.URL)
+	b.login(co.a.AdminEmail, co.a.AdminPassword)
+	b.open("/o/acme/settings/sso")
+	if n := b.count("[data-testid=enforce-submit]"); n != 0 {
+		t.Error("a Save button shows beside the switch")
+	}
+	b.do("mark the page", chromedp.Evaluate[chromedp.Void]("window.samePage = true"))
+
+	b.click("[data-testid=enforce-switch]")
+	b.waitFor("the confirmation", `!!document.querySelector('[data-testid=enforce-confirm]') && document.querySelector('[data-testid=enforce-confirm]').matches(':modal')`)
+	if ways := b.text("[data-testid=enforce-ways]"); !strings.Contains(ways, "admin "+co.a.AdminEmail+", with a password") {
+		t.Errorf("who keeps a way in = %q", ways)
+	}
+	if co.reload(t).SSOEnforced {
+		t.Fatal("required before the confirmation")
+	}
+	b.shot("require-sso-confirm")
+
+	// Cancel leaves it off.
+	b.click("[data-testid=enforce-cancel]")
+	b.waitFor("the box without the confirmation", `!document.querySelector('[data-testid=enforce-confirm]')`)
+	b.htmxIdle()
+	if eval[bool](b, `document.querySelector('[data-testid=enforce-switch]').checked`) || co.reload(t).SSOEnforced {
+		t.Fatal("cancel left SSO required")
+	}
+
+	b.click("[data-testid=enforce-switch]")
+	b.waitFor("the confirmation", `!!document.querySelector('[data-testid=enforce-confirm]')`)
+	b.click("[data-testid=enforce-confirm-submit]")
+	b.waitFor("the headline", `document.querySelector('[data-testid=sso-state]').textContent.includes('required')`)
+	b.htmxIdle()
+	if !co.reload(t).SSOEnforced {
+		t.Fatal("SSO is not required")
+	}
+	if !eval[bool](b, "window.samePage === true") {
+		t.Error("the page reloaded: the switch did not act in place")
+	}
+	if !eval[bool](b, `document.querySelector('[data-testid=enforce-switch]').checked`) {
+		t.Error("the switch is off")
+	}
+
+	// Off again, in place, without a confirmation.
+	b.click("[data-testid=enforce-switch]")
+	b.waitFor("the headline", `!document.querySelector('[data-testid=sso-state]').textContent.includes('required')`)
+	if co.reload(t).SSOEnforced {
+		t.Error("still required")
+	}
+	b.assertCleanConsole()
+}
+
+// TestRoleChangesOnSelect: choosing a role in the members table saves it
+// at once, in place, with no Change button.
+func TestRoleChangesOnSelect(t *testing.T) {
+	co := newConsoleOrg(t, nil)
+	ctx := context.Background()
+	bob, err := co.a.Store.CreateUser(ctx, models.User{Email: "bob@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := co.a.Store.PutMember(ctx, co.org.ID, bob.ID, []string{authz.RoleUser}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, co.a.URL)
+	b.login(co.a.AdminEmail, co.a.AdminPassword)
+	b.open("/o/acme/members")
+	row := `[data-testid="member-bob@acme.test"]`
+	if n := b.count(row + " button"); n == 0 {
+		t.Fatal("no row actions")
+	}
+	if eval[bool](b, `[...document.querySelectorAll('`+row+` button')].some(x => x.textContent.trim() === 'Change' && x.offsetParent !== null)`) {
+		t.Error("a Change button shows")
+	}
+	b.do("mark the page", chromedp.Evaluate[chromedp.Void]("window.samePage = true"))
+	b.do("choose admin", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('`+row+` [data-testid=role-select]');
+		s.value = 'admin'; s.dispatchEvent(new Event('change', {bubbles: true})) })()`))
+	if msg := b.text(row + " [data-testid=row-message]"); !strings.Contains(msg, "bob@acme.test is now admin") {
+		t.Errorf("row message = %q", msg)
+	}
+	if !eval[bool](b, "window.samePage === true") {
+		t.Error("the page reloaded")
+	}
+	m, err := co.a.Store.Membership(ctx, co.org.ID, bob.ID)
+	if err != nil || m.Roles != authz.RoleAdmin {
+		t.Errorf("bob's roles = %q, %v; want admin", m.Roles, err)
 	}
 	b.assertCleanConsole()
 }

@@ -224,6 +224,19 @@ func TestEnforceSSO(t *testing.T) {
 	enforce := func(f *ssoFixture, on string) *page {
 		return f.c.post(f.base()+"/enforce", url.Values{"enforce": {on}})
 	}
+	// confirm asks to require SSO, checks that the confirmation names
+	// way (who keeps a way in) and changes nothing yet, then confirms.
+	confirm := func(t *testing.T, f *ssoFixture, way string) *page {
+		t.Helper()
+		p := enforce(f, "true")
+		assertStatus(t, p, http.StatusOK)
+		assertContains(t, "confirmation", p.text("enforce-confirm"), "Require SSO for members of Acme Corp?")
+		assertContains(t, "who keeps a way in", p.text("enforce-ways"), way)
+		if f.reloadOrg(t).SSOEnforced {
+			t.Fatal("enforced before the confirmation")
+		}
+		return f.c.post(f.base()+"/enforce", url.Values{"enforce": {"true"}, "confirmed": {"1"}})
+	}
 
 	t.Run("refused without an admin way in", func(t *testing.T) {
 		t.Parallel()
@@ -241,7 +254,7 @@ func TestEnforceSSO(t *testing.T) {
 	t.Run("allowed with a group mapping to admin", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, "IT->admin", "user")
-		assertRedirect(t, enforce(f, "true"), f.base())
+		assertRedirect(t, confirm(t, f, "members of the group IT who sign in through Okta"), f.base())
 		if !f.reloadOrg(t).SSOEnforced {
 			t.Error("not enforced")
 		}
@@ -256,20 +269,81 @@ func TestEnforceSSO(t *testing.T) {
 	t.Run("allowed with admin as everyone's role", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, "", "admin")
-		assertRedirect(t, enforce(f, "true"), f.base())
+		assertRedirect(t, confirm(t, f, "everyone who signs in through Okta"), f.base())
 	})
 	t.Run("allowed with a password admin", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, "", "user")
 		f.e.grant(f.admin, f.org, "admin") // alice has a password
-		assertRedirect(t, enforce(f, "true"), f.base())
+		assertRedirect(t, confirm(t, f, "admin "+f.admin.Email+", with a password"), f.base())
 		if !f.reloadOrg(t).SSOEnforced {
 			t.Error("not enforced")
 		}
+		assertContains(t, "headline", f.c.get(f.base()).text("sso-state"), "SSO is ON and required for members of Acme Corp.")
 		// Disabling SSO clears enforcement.
 		assertRedirect(t, f.c.post(f.base()+"/disable", nil), f.base())
 		if o := f.reloadOrg(t); o.SSOEnabled || o.SSOEnforced {
 			t.Errorf("after disable: enabled %v enforced %v", o.SSOEnabled, o.SSOEnforced)
+		}
+	})
+	t.Run("in place with htmx", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, "IT->admin", "user")
+		p := f.c.get(f.base())
+		form := p.testid("enforce-form")
+		if form.AttrOr("hx-post", "") != f.base()+"/enforce" || form.AttrOr("hx-trigger", "") != "change" || form.AttrOr("hx-target", "") != "#sso-gate" {
+			t.Errorf("enforce form does not act in place: %s", p.body)
+		}
+		if form.Find(`input[name="_csrf"]`).Length() != 1 || !strings.Contains(form.Find("noscript").Text(), `type="submit"`) {
+			t.Error("enforce form has no plain-form fallback with its CSRF token")
+		}
+		htmx := func(form url.Values) *page {
+			form.Set("_csrf", f.c.csrfToken())
+			return f.c.do(http.MethodPost, f.base()+"/enforce", form, http.Header{"Hx-Request": {"true"}})
+		}
+		p = htmx(url.Values{"enforce": {"true"}})
+		assertStatus(t, p, http.StatusOK)
+		if !strings.HasPrefix(p.body, `<article id="sso-gate"`) {
+			t.Fatalf("htmx answer is not the SSO box:\n%s", p.body)
+		}
+		dlg := p.testid("enforce-confirm")
+		if _, open := dlg.Attr("open"); !open || dlg.Is("dialog") == false {
+			t.Errorf("the confirmation is not an open dialog")
+		}
+		assertContains(t, "who keeps a way in", p.text("enforce-ways"), "IT → admin")
+		if f.reloadOrg(t).SSOEnforced {
+			t.Fatal("enforced before the confirmation")
+		}
+		p = htmx(url.Values{"enforce": {"true"}, "confirmed": {"1"}})
+		assertStatus(t, p, http.StatusOK)
+		assertContains(t, "headline", p.text("sso-state"), "SSO is ON and required for members of Acme Corp.")
+		assertContains(t, "notice", p.text("gate-notice"), "must now log in with SSO")
+		if !f.reloadOrg(t).SSOEnforced {
+			t.Fatal("not enforced")
+		}
+		// Off needs no confirmation: an unchecked switch sends no value.
+		p = htmx(url.Values{})
+		assertStatus(t, p, http.StatusOK)
+		assertContains(t, "headline", p.text("sso-state"), "SSO is ON for Acme Corp.")
+		if f.reloadOrg(t).SSOEnforced {
+			t.Fatal("still enforced")
+		}
+	})
+	t.Run("refused in place with htmx", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, "DATA_SCIENCE->user", "user")
+		form := url.Values{"enforce": {"true"}, "confirmed": {"1"}, "_csrf": {f.c.csrfToken()}}
+		p := f.c.do(http.MethodPost, f.base()+"/enforce", form, http.Header{"Hx-Request": {"true"}})
+		assertStatus(t, p, http.StatusOK)
+		assertContains(t, "message", p.text("form-error"), "no admin of Acme Corp could still log in")
+		if p.has("enforce-confirm") {
+			t.Error("a refused change asks for confirmation")
+		}
+		if _, on := p.testid("enforce-switch").Attr("checked"); on {
+			t.Error("the switch shows on after a refusal")
+		}
+		if f.reloadOrg(t).SSOEnforced {
+			t.Error("enforced")
 		}
 	})
 	t.Run("refused while SSO is off", func(t *testing.T) {
