@@ -13,9 +13,24 @@
 //                                  (without scripts, the link leads to a page with the same form)
 //   <button type="button" data-dialog-close>            closes its dialog
 //   <dialog data-open-modal open>   a dialog the server opened: shown modal
+//   <nav data-nav><button data-nav-toggle aria-expanded>  folds the header menu on phones
 //   <meta name="csrf-token" content="...">   sent as X-CSRF-Token by htmx
 (function () {
   "use strict";
+
+  // Styles that need scripts (the folded header menu) apply under .js.
+  document.documentElement.classList.add("js");
+
+  // ---- header menu (phones) ----------------------------------------------
+
+  document.addEventListener("click", function (evt) {
+    var toggle = evt.target.closest("[data-nav-toggle]");
+    if (!toggle) return;
+    var nav = toggle.closest("[data-nav]");
+    if (!nav) return;
+    var open = nav.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
 
   // ---- copy buttons ------------------------------------------------------
 
