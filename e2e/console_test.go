@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +279,77 @@ func TestRoleChangesOnSelect(t *testing.T) {
 	m, err := co.a.Store.Membership(ctx, co.org.ID, bob.ID)
 	if err != nil || m.Roles != authz.RoleAdmin {
 		t.Errorf("bob's roles = %q, %v; want admin", m.Roles, err)
+	}
+	b.assertCleanConsole()
+}
+
+// TestPolish: the org login buttons have no bullets and one width, setup
+// steps show their numbers, breadcrumbs use one separator, connection
+// names stay on one line, and the test result's headline is the verdict
+// only.
+func TestPolish(t *testing.T) {
+	co := newConsoleOrg(t, []string{"Okta", "Entra Workforce Tenant"}, "Okta", "Entra Workforce Tenant")
+	ctx := context.Background()
+	if err := co.a.Store.EnableSSO(ctx, co.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	okta := co.conns["Okta"]
+	run, err := co.a.Store.RecordTestRun(ctx, co.org.ID, models.TestRun{ConnectionID: okta.ID, ConfigVersion: okta.Version, ConfigHash: okta.ConfigHash,
+		StartedByEmail: co.a.AdminEmail, Status: models.TestPassed, Claims: `{"sub":"00u-alice","email":"alice@acme.test"}`, Mapped: "{}", FinishedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, co.a.URL)
+	b.open("/o/acme/login")
+	if n := b.count("[data-testid=sso-button]"); n != 2 {
+		t.Fatalf("%d sign-in buttons, want 2", n)
+	}
+	if marker := eval[string](b, `getComputedStyle(document.querySelector('ul.sso-buttons li')).listStyleType`); marker != "none" {
+		t.Errorf("sign-in buttons have list markers (%s)", marker)
+	}
+	if widths := eval[[]float64](b, `[...document.querySelectorAll('[data-testid=sso-button]')].map(a => Math.round(a.getBoundingClientRect().width))`); len(widths) != 2 || widths[0] != widths[1] {
+		t.Errorf("sign-in button widths %v, want equal", widths)
+	}
+
+	b.login(co.a.AdminEmail, co.a.AdminPassword)
+	b.open("/o/acme/settings/sso/connections/new?preset=okta")
+	steps := eval[[]string](b, `[...document.querySelectorAll('[data-testid=setup-help] ol > li')].map(li => getComputedStyle(li).display + ' ' + getComputedStyle(li).listStyleType)`)
+	if len(steps) == 0 {
+		t.Fatal("no setup steps")
+	}
+	for _, s := range steps {
+		if s != "list-item decimal" {
+			t.Errorf("a setup step is %q, want a numbered list item", s)
+		}
+	}
+
+	b.open("/o/acme/settings/sso/connections/" + okta.PublicID + "/tests/" + strconv.FormatInt(run.ID, 10))
+	if head := b.text("[data-testid=test-result] h1"); head != "✓ Test passed" {
+		t.Errorf("headline %q, want the verdict only", head)
+	}
+	if meta := b.text("[data-testid=test-meta]"); !strings.Contains(meta, "UTC") || !strings.Contains(meta, co.a.AdminEmail) {
+		t.Errorf("line below the headline = %q", meta)
+	}
+	seps := eval[[]string](b, `[...document.querySelectorAll('nav[aria-label=breadcrumb] li:not(:last-child)')].map(li => getComputedStyle(li, '::after').content)`)
+	if len(seps) < 2 {
+		t.Fatalf("breadcrumb separators %q", seps)
+	}
+	for _, s := range seps {
+		if s != `"›"` {
+			t.Errorf("breadcrumb separator %s, want \"›\"", s)
+		}
+	}
+	if crumbs := b.text("nav[aria-label=breadcrumb]"); strings.Contains(crumbs, ">") || strings.Count(crumbs, "›") != 0 {
+		t.Errorf("breadcrumb text %q carries its own separators", crumbs)
+	}
+
+	b.open("/o/acme/settings/sso")
+	lines := eval[[]int](b, `[...document.querySelectorAll('[data-testid=connection-name]')].map(n => { const r = document.createRange(); r.selectNodeContents(n); return r.getClientRects().length })`)
+	for i, n := range lines {
+		if n != 1 {
+			t.Errorf("connection name %d wraps onto %d lines", i, n)
+		}
 	}
 	b.assertCleanConsole()
 }
