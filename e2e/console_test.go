@@ -211,7 +211,7 @@ func TestRequireSSOSwitchConfirmsInPlace(t *testing.T) {
 	if co.reload(t).SSOEnforced {
 		t.Fatal("required before the confirmation")
 	}
-	b.shot("require-sso-confirm")
+	b.shotView("require-sso-confirm")
 
 	// Cancel leaves it off.
 	b.click("[data-testid=enforce-cancel]")
