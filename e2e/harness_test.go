@@ -296,9 +296,28 @@ func (b *browser) shot(name string) {
 	b.writeScreenshot(ctx, dir, name+".png")
 }
 
+// shotView writes a PNG of what the window shows, as name.png, when a
+// screenshot directory is set: for a modal dialog, which covers the window
+// only.
+func (b *browser) shotView(name string) {
+	b.t.Helper()
+	dir := screenshotDir()
+	if dir == "" {
+		return
+	}
+	ctx, cancel := b.step()
+	defer cancel()
+	b.saveScreenshot(ctx, chromedp.CaptureScreenshot(), dir, name+".png")
+}
+
 func (b *browser) writeScreenshot(ctx context.Context, dir, file string) {
 	b.t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	b.saveScreenshot(ctx, chromedp.FullScreenshot(100), dir, file)
+}
+
+func (b *browser) saveScreenshot(ctx context.Context, shot chromedp.Action[[]byte], dir, file string) {
+	b.t.Helper()
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		b.t.Errorf("screenshot %s: %v", file, err)
 		return

@@ -68,9 +68,22 @@ func TestAdminConnectsTestsAndEnablesOktaAndMemberLogsIn(t *testing.T) {
 		t.Fatal("the client secret is rendered back after saving")
 	}
 
-	// Test: a real round trip through the IdP as Alice (group IT).
+	// A test whose ID token was issued for another client fails, and says
+	// so in one sentence.
 	ip.SetUser("00u-alice")
+	ip.TamperIDToken(func(tok *idp.IDToken) { tok.Claims["aud"] = "some-other-client" })
 	b.submit("[data-testid=test-connection]")
+	if got := b.attr("[data-testid=test-result]", "data-result"); got != "failed" {
+		t.Fatalf("test result with a foreign audience = %q: %s", got, b.text("[data-testid=test-result]"))
+	}
+	if reason := b.text("[data-testid=test-reason]"); !strings.Contains(reason, "some-other-client") {
+		t.Errorf("failure reason = %q, want it to name the token's audience", reason)
+	}
+	b.shot("test-result-failed")
+	ip.TamperIDToken(nil)
+
+	// Test again: a real round trip through the IdP as Alice (group IT).
+	b.submit("[data-testid=run-again]")
 	if got := b.attr("[data-testid=test-result]", "data-result"); got != "passed" {
 		t.Fatalf("test result = %q: %s", got, b.text("[data-testid=test-result]"))
 	}
@@ -96,6 +109,7 @@ func TestAdminConnectsTestsAndEnablesOktaAndMemberLogsIn(t *testing.T) {
 	// A member signs in through the org login page, in a fresh browser.
 	m := newBrowser(t, a.URL)
 	m.open("/o/acme/login")
+	m.shot("member-login")
 	ip.SetUser("00u-bob")
 	m.submit("[data-testid=sso-button]")
 	if got := m.path(); got != "/o/acme" {

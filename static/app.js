@@ -9,9 +9,28 @@
 //   <form data-confirm="Delete Okta?">                   asks confirm() first
 //   <form data-confirm-type="Okta"> + <input data-confirm-input>
 //                                  submit enabled once "Okta" is typed
+//   <a href="/fallback" data-dialog="id">Delete</a>     opens <dialog id="id"> as a modal
+//                                  (without scripts, the link leads to a page with the same form)
+//   <button type="button" data-dialog-close>            closes its dialog
+//   <dialog data-open-modal open>   a dialog the server opened: shown modal
+//   <nav data-nav><button data-nav-toggle aria-expanded>  folds the header menu on phones
 //   <meta name="csrf-token" content="...">   sent as X-CSRF-Token by htmx
 (function () {
   "use strict";
+
+  // Styles that need scripts (the folded header menu) apply under .js.
+  document.documentElement.classList.add("js");
+
+  // ---- header menu (phones) ----------------------------------------------
+
+  document.addEventListener("click", function (evt) {
+    var toggle = evt.target.closest("[data-nav-toggle]");
+    if (!toggle) return;
+    var nav = toggle.closest("[data-nav]");
+    if (!nav) return;
+    var open = nav.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
 
   // ---- copy buttons ------------------------------------------------------
 
@@ -208,6 +227,48 @@
     if (form && form.hasAttribute("data-confirm-type")) syncTypedConfirm(form);
   });
 
+  // ---- dialogs -----------------------------------------------------------
+
+  // openDialog shows dlg as a modal, focused on its first field (or its
+  // first button), and returns focus to opener when it closes.
+  function openDialog(dlg, opener) {
+    if (!dlg || typeof dlg.showModal !== "function") return false;
+    if (dlg.open) dlg.close();
+    dlg.showModal();
+    var first = dlg.querySelector("input:not([type=hidden]), select, textarea") ||
+      dlg.querySelector("button, [href]");
+    if (first) first.focus();
+    dlg.addEventListener("close", function () {
+      if (opener && document.contains(opener)) opener.focus();
+    }, { once: true });
+    return true;
+  }
+
+  document.addEventListener("click", function (evt) {
+    var opener = evt.target.closest("[data-dialog]");
+    if (opener) {
+      if (openDialog(document.getElementById(opener.getAttribute("data-dialog")), opener)) {
+        evt.preventDefault();
+      }
+      return;
+    }
+    var closer = evt.target.closest("[data-dialog-close]");
+    if (closer) {
+      var dlg = closer.closest("dialog");
+      if (dlg) {
+        evt.preventDefault();
+        dlg.close();
+      }
+    }
+  });
+
+  function initDialogs(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var list = Array.prototype.slice.call(scope.querySelectorAll("dialog[data-open-modal][open]"));
+    if (scope.matches && scope.matches("dialog[data-open-modal][open]")) list.push(scope);
+    for (var i = 0; i < list.length; i++) openDialog(list[i], document.activeElement);
+  }
+
   // ---- htmx: CSRF header -------------------------------------------------
 
   document.addEventListener("htmx:configRequest", function (evt) {
@@ -220,6 +281,7 @@
   function init(root) {
     updateTimes(root);
     initTypedConfirms(root);
+    initDialogs(root);
   }
 
   // htmx:load fires for every element htmx swaps in.

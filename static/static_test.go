@@ -192,3 +192,27 @@ func TestEmbeddedHandler(t *testing.T) {
 		t.Errorf("Content-Type = %q", got)
 	}
 }
+
+// TestProviderTilesAreConsistent: every provider mark is one of our own
+// tiles of one shape (32×32, the same rounded square, one stroke width, a
+// title for its name), so the table, the picker and the login buttons show
+// a consistent set and no third-party logo.
+func TestProviderTilesAreConsistent(t *testing.T) {
+	marks, err := embedded.ReadDir("img")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(marks) < 10 {
+		t.Fatalf("%d marks, want one per preset", len(marks))
+	}
+	tile := regexp.MustCompile(`^<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" height="32"><title>[^<]+</title><rect width="32" height="32" rx="7" fill="#[0-9a-f]{6}"/><g fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round">`)
+	for _, m := range marks {
+		b, err := embedded.ReadFile("img/" + m.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tile.Match(b) || strings.Contains(string(b), "<image") || strings.Contains(string(b), "href=") {
+			t.Errorf("img/%s is not one of our tiles:\n%.300s", m.Name(), b)
+		}
+	}
+}

@@ -127,6 +127,7 @@ var matrixRoutes = []matrixRoute{
 	{method: "POST", path: "/o/:org/settings/sso/connections/:conn/toggle", kind: kindOrgAdmin, lenient: true, form: func(*matrixFixture, models.Organization) url.Values {
 		return url.Values{"active": {"false"}}
 	}},
+	{method: "GET", path: "/o/:org/settings/sso/connections/:conn/delete", kind: kindOrgAdmin},
 	{method: "POST", path: "/o/:org/settings/sso/connections/:conn/delete", kind: kindOrgAdmin, lenient: true, form: func(f *matrixFixture, o models.Organization) url.Values {
 		return url.Values{"confirm": {f.conn(o).DisplayName}}
 	}},

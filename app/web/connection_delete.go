@@ -9,7 +9,27 @@ import (
 
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/views/components"
+	"github.com/orgsso/orgsso/views/pages"
 )
+
+// showDeleteConnection asks to confirm a deletion: the Delete button's
+// target when scripts are off (with scripts it opens the same form in a
+// dialog).
+func (h *Handlers) showDeleteConnection(c echo.Context) error {
+	org := currentOrg(c)
+	conn, err := h.connectionFromURL(c)
+	if err != nil {
+		return err
+	}
+	states, err := h.connStates(c.Request().Context(), org.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pages.ConnectionDelete(pages.ConnectionDeleteProps{
+		Layout: h.layoutProps(c, "Delete "+conn.DisplayName), Org: *org,
+		Row: h.connectionRow(c, states, stateOf(states, conn), ""),
+	}))
+}
 
 // deleteConnection removes a connection with its tests and identity links.
 // The last connection members can use while SSO is on is deleted only when

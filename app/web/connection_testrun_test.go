@@ -39,9 +39,15 @@ func TestTestResultPage(t *testing.T) {
 		if got := res.AttrOr("data-result", ""); got != "passed" {
 			t.Errorf("data-result = %q", got)
 		}
-		head := strings.Join(strings.Fields(res.Find("h1").Text()), " ")
-		assertContains(t, "headline", head, "✓ Test passed — Okta (version 1)")
-		assertContains(t, "headline", head, "by alice@acme.example")
+		// The headline is the verdict only; what, which version, when and
+		// who are on the line below.
+		if head := strings.Join(strings.Fields(res.Find("h1").Text()), " "); head != "✓ Test passed" {
+			t.Errorf("headline = %q, want the verdict only", head)
+		}
+		meta := strings.Join(strings.Fields(p.text("test-meta")), " ")
+		for _, want := range []string{"Okta", "version 1", "UTC", "by alice@acme.example"} {
+			assertContains(t, "line below the headline", meta, want)
+		}
 		if p.has("test-reason") || p.has("test-stale") {
 			t.Error("a passed current test shows a reason or a stale warning")
 		}

@@ -22,7 +22,7 @@
 //	GET  /admin/settings  POST …               platform settings (allow local sign-up)
 //	GET  /o/{org}                              org start page (members)
 //	GET  /o/{org}/members  POST …              members (paginated, by email), invites (org admins)
-//	POST /o/{org}/members/{id}/role|remove|activate|disable|enable
+//	POST /o/{org}/members/{id}/role|remove|activate|disable|enable   (role: htmx gets the row back)
 //	POST /o/{org}/invites/{id}/revoke
 //	GET  /o/{org}/settings/domains  POST …     verified email domains (DNS TXT challenge)
 //	POST /o/{org}/settings/domains/{id}/verify|remove
@@ -33,10 +33,11 @@
 //	GET|POST /o/{org}/oidc/callback            the org's OIDC redirect URI
 //	POST /o/{org}/consent                      answer to the first-login consent page
 //	GET  /o/{org}/settings/sso                 connections table, redirect URIs, Enable SSO gate
-//	POST /o/{org}/settings/sso/enable|disable|enforce
+//	POST /o/{org}/settings/sso/enable|disable|enforce   (enforce: in place with htmx, on after confirmed=1)
 //	GET  /o/{org}/settings/sso/connections/new  preset picker and form; POST …/connections creates
 //	GET  …/connections/{conn}/edit             edit form; POST …/connections/{conn} saves (with version)
 //	POST …/connections/{conn}/toggle|delete    active switch (htmx), deletion
+//	GET  …/connections/{conn}/delete           the deletion's confirmation without scripts (else a dialog)
 //	GET  …/connections/{conn}/tests/{test}     a test's result: claims received and what they map to
 //	GET  /api/v1/me                            the signed-in user as JSON
 //	GET  /metrics                              Prometheus metrics, only with ORGSSO_METRICS_TOKEN (bearer); else 404

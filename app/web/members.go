@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -124,27 +125,55 @@ func (h *Handlers) backToMembers(c echo.Context, flash string) error {
 	return c.Redirect(http.StatusSeeOther, "/o/"+currentOrg(c).Slug+"/members")
 }
 
-// changeMemberRole makes a member an admin or a user of this org.
+// changeMemberRole makes a member an admin or a user of this org. The
+// role select submits on change: htmx gets the member's row back with what
+// happened; a plain form a redirect to the members page.
 func (h *Handlers) changeMemberRole(c echo.Context) error {
 	org := currentOrg(c)
 	user, m, err := h.memberFromURL(c)
 	if err != nil {
 		return err
 	}
+	answer := func(msg string, refused bool) error {
+		if !isHTMX(c) {
+			return h.backToMembers(c, msg)
+		}
+		return h.memberRow(c, user, msg, refused)
+	}
 	role := c.FormValue("role")
 	if !authz.ValidOrgRole(role) {
-		return h.backToMembers(c, "Choose admin or user.")
+		return answer("Choose admin or user.", true)
 	}
 	if ok, err := h.keepsAnAdmin(c, user.ID, []string{role}, m.Status); err != nil {
 		return err
 	} else if !ok {
-		return h.backToMembers(c, "Not changed: "+org.Name+" must keep at least one active admin.")
+		return answer("Not changed: "+org.Name+" must keep at least one active admin.", true)
 	}
 	if err := h.store.SetMemberRoles(c.Request().Context(), org.ID, user.ID, []string{role}); err != nil {
 		return err
 	}
 	h.audit(c, &org.ID, "member.role", user.Email, m.Roles+" -> "+role)
-	return h.backToMembers(c, user.Email+" is now "+role+".")
+	return answer(user.Email+" is now "+role+".", false)
+}
+
+// memberRow answers htmx with one member's row as stored now, with msg.
+func (h *Handlers) memberRow(c echo.Context, user models.User, msg string, refused bool) error {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	m, err := h.store.Membership(ctx, org.ID, user.ID)
+	if err != nil {
+		return err
+	}
+	member := models.Member{User: user, Membership: m}
+	if m.LastConnectionID != nil {
+		if conn, err := h.store.ConnectionByID(ctx, org.ID, *m.LastConnectionID); err == nil {
+			member.Connection = conn.DisplayName
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+	}
+	return render(c, http.StatusOK, pages.MemberRow(pages.MemberRowProps{Org: *org, CSRF: csrfToken(c), Member: member,
+		ViewerID: currentUser(c).ID, Message: msg, Refused: refused}))
 }
 
 // removeMember ends a person's membership of this org (their account and

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orgsso/orgsso/models"
 )
@@ -232,6 +233,102 @@ func TestChangeMemberRole(t *testing.T) {
 	})
 }
 
+func TestRoleChangesInPlace(t *testing.T) {
+	t.Parallel()
+	f := newMembersFixture(t)
+	bob := f.e.user("bob@example.com")
+	f.e.grant(bob, f.acme, "user")
+	htmx := func(u models.User, role string) *page {
+		form := url.Values{"role": {role}, "_csrf": {f.c.csrfToken()}}
+		return f.c.do(http.MethodPost, memberURL(u, "role"), form, http.Header{"Hx-Request": {"true"}})
+	}
+
+	// The select submits itself: no Change button unless scripts are off.
+	p := f.c.get("/o/acme/members")
+	form := p.testid("member-bob@example.com").Find(`[data-testid="role-form"]`)
+	if hx := form.AttrOr("hx-post", ""); hx != memberURL(bob, "role") || form.AttrOr("hx-trigger", "") != "change" {
+		t.Errorf("role form hx-post %q hx-trigger %q", hx, form.AttrOr("hx-trigger", ""))
+	}
+	if form.Find("button").Length() != 0 {
+		t.Error("the role form has a visible Change button")
+	}
+	if form.Find("noscript").Length() != 1 || form.Find(`input[name="_csrf"]`).Length() != 1 {
+		t.Error("the role form has no plain-form fallback with its CSRF token")
+	}
+
+	p = htmx(bob, "admin")
+	assertStatus(t, p, http.StatusOK)
+	if !strings.HasPrefix(p.body, "<tr") || strings.Contains(p.body, "<html") {
+		t.Fatalf("htmx answer is not the row:\n%s", p.body)
+	}
+	assertContains(t, "row", p.body, `data-testid="member-bob@example.com"`)
+	assertContains(t, "row", p.body, `<option value="admin" selected>`)
+	assertContains(t, "row message", p.body, "bob@example.com is now admin.")
+	if got := f.e.roles(bob, f.acme); !slices.Equal(got, []string{"admin"}) {
+		t.Fatalf("roles %v, want [admin]", got)
+	}
+
+	if got := f.e.auditActions(&f.acme); !slices.Equal(got, []string{"member.role"}) {
+		t.Errorf("audit %v", got)
+	}
+}
+
+func TestRoleChangeRefusedInPlace(t *testing.T) {
+	t.Parallel()
+	f := newMembersFixture(t)
+	before := f.e.snapshot()
+	form := url.Values{"role": {"user"}, "_csrf": {f.c.csrfToken()}}
+	p := f.c.do(http.MethodPost, memberURL(f.admin, "role"), form, http.Header{"Hx-Request": {"true"}})
+	assertStatus(t, p, http.StatusOK)
+	assertContains(t, "row message", p.body, "Acme must keep at least one active admin")
+	assertContains(t, "row message", p.body, `role="alert"`)
+	assertContains(t, "row", p.body, `<option value="admin" selected>`)
+	f.e.assertUnchanged(before)
+}
+
+func TestMembersShowHowEachSignsIn(t *testing.T) {
+	t.Parallel()
+	f := newMembersFixture(t)
+	conn, err := f.e.store.CreateConnection(t.Context(), f.acme.ID, models.Connection{PublicID: "c_okta", Protocol: models.ProtocolOIDC,
+		Preset: "okta", DisplayName: "Okta", Active: true, Version: 1, Config: "{}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	add := func(email, source string, lastLogin *time.Time, connID *int64) {
+		u := f.e.user(email)
+		if err := f.e.store.AddMember(t.Context(), f.acme.ID, models.Membership{UserID: u.ID, Roles: "user", Status: models.StatusActive,
+			Source: source, LastLoginAt: lastLogin, LastConnectionID: connID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("sso@example.com", models.SourceSSO, &now, &conn.ID)
+	add("pw@example.com", models.SourceInvite, &now, nil)
+	add("new@example.com", models.SourceAdmin, nil, nil)
+
+	p := f.c.get("/o/acme/members")
+	for _, tc := range []struct{ email, status, idp, source, last string }{
+		{"sso@example.com", "active", "Okta", "joined through single sign-on", ""},
+		{"pw@example.com", "active", "password", "joined by invite", ""},
+		{"new@example.com", "never signed in", "—", "added by an operator", "never"},
+	} {
+		row := p.testid("member-" + tc.email)
+		if got := strings.TrimSpace(row.Find(`[data-testid="member-status"]`).Text()); got != tc.status {
+			t.Errorf("%s: status %q, want %q", tc.email, got, tc.status)
+		}
+		idp := row.Find(`[data-testid="member-idp"]`)
+		assertContains(t, tc.email+" signs in with", idp.Text(), tc.idp)
+		assertContains(t, tc.email+" source", idp.Find(`[data-testid="member-source"]`).Text(), tc.source)
+		if tc.last != "" {
+			if got := strings.TrimSpace(row.Find(`[data-testid="member-last-login"]`).Text()); got != tc.last {
+				t.Errorf("%s: last sign-in %q, want %q", tc.email, got, tc.last)
+			}
+		} else if row.Find(`[data-testid="member-last-login"] time[datetime]`).Length() != 1 {
+			t.Errorf("%s: last sign-in has no time", tc.email)
+		}
+	}
+}
+
 func TestLastAdminIsKept(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -305,8 +402,8 @@ func TestMemberStatusIsPerOrg(t *testing.T) {
 	if got := row.Find(`[data-testid="member-status"]`).Text(); got != "pending" {
 		t.Errorf("listed status %q, want pending", got)
 	}
-	if got := strings.TrimSpace(row.Find(`[data-testid="member-last-login"]`).Text()); got != "never signed in" {
-		t.Errorf("last sign-in %q, want never signed in", got)
+	if got := strings.TrimSpace(row.Find(`[data-testid="member-last-login"]`).Text()); got != "never" {
+		t.Errorf("last sign-in %q, want never", got)
 	}
 	if row.Find(`[data-testid="activate"]`).Length() != 1 {
 		t.Error("no Activate button for a pending member")

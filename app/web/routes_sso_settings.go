@@ -20,6 +20,7 @@ func (h *Handlers) ssoSettingsRoutes(org *echo.Group) {
 	org.GET("/settings/sso/connections/:conn/edit", h.showEditConnection, read)
 	org.POST("/settings/sso/connections/:conn", h.updateConnection, write)
 	org.POST("/settings/sso/connections/:conn/toggle", h.toggleConnection, write)
+	org.GET("/settings/sso/connections/:conn/delete", h.showDeleteConnection, write)
 	org.POST("/settings/sso/connections/:conn/delete", h.deleteConnection, write)
 	org.GET("/settings/sso/connections/:conn/tests/:test", h.showTestResult, read)
 }

@@ -111,6 +111,9 @@ func (h *Handlers) connectionRow(c echo.Context, states []connState, s connState
 	}
 	if s.latest != nil {
 		row.LastTestID, row.LastTestAt = s.latest.ID, s.latest.FinishedAt
+		if !s.latest.Passed() {
+			row.LastTestReason = s.latest.Reason
+		}
 	}
 	return row
 }
@@ -122,14 +125,51 @@ func gateProps(c echo.Context, states []connState, errMsg string) pages.SSOGateP
 	for _, s := range states {
 		if s.usable() {
 			g.Ready = append(g.Ready, pages.ReadyConnection{Name: s.conn.DisplayName, TestedAt: s.passed.FinishedAt})
+		} else {
+			g.Waiting = append(g.Waiting, gateHint(org.Slug, s))
 		}
 	}
+	g.NoConnections = len(states) == 0
 	return g
+}
+
+// gateHint says, naming the connection, what it still needs before members
+// can use it, and links to the step that gives it.
+func gateHint(orgSlug string, s connState) pages.GateHint {
+	h := pages.GateHint{Name: s.conn.DisplayName, PublicID: s.conn.PublicID,
+		ActionURL: components.TestStartURL(orgSlug, s.conn.PublicID), ActionLabel: "Test " + s.conn.DisplayName}
+	name := s.conn.DisplayName
+	switch {
+	case s.passed != nil: // tested, so it is off
+		h.Text = name + " passed its test but is off — turn it on in the table below."
+		h.ActionURL, h.ActionLabel = "", ""
+	case s.latest == nil:
+		h.Text = name + " has not been tested yet — test it."
+	case !s.latest.Current(s.conn):
+		h.Text = name + " changed since its last test — test it again."
+	default: // failed at its current settings
+		h.Text = name + "'s last test failed"
+		if s.latest.Reason != "" {
+			h.Text += ": " + strings.TrimSuffix(s.latest.Reason, ".")
+		}
+		h.Text += " — fix its settings, then test it again."
+		h.ActionURL, h.ActionLabel = components.ConnectionURL(orgSlug, s.conn.PublicID, "/edit"), "Edit "+name
+	}
+	if !s.conn.Active && s.passed == nil {
+		h.Text += " It is also off: turn it on in the table below."
+	}
+	return h
 }
 
 // ssoSettingsPage renders the settings page; gateErr is shown in the SSO
 // box, rowMsgs by connection public id in their rows.
 func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string, rowMsgs map[string]string) error {
+	return h.ssoSettingsPageWith(c, status, func(g *pages.SSOGateProps) { g.Error = gateErr }, rowMsgs)
+}
+
+// ssoSettingsPageWith renders the settings page with the SSO box as gate
+// sets it.
+func (h *Handlers) ssoSettingsPageWith(c echo.Context, status int, gate func(*pages.SSOGateProps), rowMsgs map[string]string) error {
 	org := currentOrg(c)
 	states, err := h.connStates(c.Request().Context(), org.ID)
 	if err != nil {
@@ -141,15 +181,16 @@ func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string, r
 		CallbackURL:   h.signin.CallbackURL(*org),
 		PostLogoutURL: h.signin.PostLogoutURL(*org),
 		LoginURL:      h.opts.BaseURL + "/o/" + org.Slug + "/login",
-		Gate:          gateProps(c, states, gateErr),
+		Gate:          gateProps(c, states, ""),
 	}
+	gate(&p.Gate)
 	for _, s := range states {
 		p.Table.Rows = append(p.Table.Rows, h.connectionRow(c, states, s, rowMsgs[s.conn.PublicID]))
 		if u := h.signin.InitiateLoginURL(*org, s.conn); u != "" {
 			p.InitiateURLs = append(p.InitiateURLs, pages.InitiateURL{Name: s.conn.DisplayName, PublicID: s.conn.PublicID, URL: u})
 		}
 	}
-	if gateErr != "" || len(rowMsgs) > 0 {
+	if p.Gate.Error != "" || len(rowMsgs) > 0 {
 		p.Layout.ErrorCount = 1
 	}
 	return render(c, status, pages.SSOSettings(p))
@@ -205,61 +246,101 @@ func (h *Handlers) disableSSO(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 }
 
-// enforceSSO makes SSO required for members, or not. Turning it on keeps a
-// way in for an admin (invariant 3).
+// enforceSSO makes SSO required for members, or not. The switch acts in
+// place (htmx swaps the SSO box) or as a plain form. Turning it on keeps a
+// way in for an admin (invariant 3) and takes a confirmation that names
+// who keeps one: the first request answers with that confirmation, the
+// second (confirmed=1) makes the change.
 func (h *Handlers) enforceSSO(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	enforce := c.FormValue("enforce") == "true"
 	if enforce == org.SSOEnforced {
-		return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
+		return h.gateAnswer(c, "")
 	}
-	if enforce {
-		if !org.SSOEnabled {
-			return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, "SSO cannot be required while it is off. Enable SSO first.", nil)
-		}
-		why, err := h.adminWayIn(ctx, org)
-		if err != nil {
+	if !enforce {
+		if err := h.store.SetSSO(ctx, org.ID, org.SSOEnabled, false); err != nil {
 			return err
 		}
-		if why == "" {
-			return h.ssoSettingsPage(c, http.StatusUnprocessableEntity,
-				"SSO was not made required, because no admin of "+org.Name+" could still log in: no active, tested connection maps anyone to admin "+
-					"(add a group mapping such as IT->admin, or make admin the role for everyone) and no admin of "+org.Name+" has a password.", nil)
-		}
-		if err := h.store.SetSSO(ctx, org.ID, true, true); err != nil {
-			return err
-		}
-		h.audit(c, &org.ID, "sso.enforce", org.Slug, "on; admin way in: "+why)
-		setFlash(c, "Members of "+org.Name+" must now log in with SSO.")
-		return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
+		org.SSOEnforced = false
+		h.audit(c, &org.ID, "sso.enforce", org.Slug, "off")
+		return h.gateAnswer(c, "Members of "+org.Name+" may log in with a password again.")
 	}
-	if err := h.store.SetSSO(ctx, org.ID, org.SSOEnabled, false); err != nil {
+	if !org.SSOEnabled {
+		return h.gateRefused(c, "SSO cannot be required while it is off. Enable SSO first.")
+	}
+	ways, err := h.adminWaysIn(ctx, org)
+	if err != nil {
 		return err
 	}
-	h.audit(c, &org.ID, "sso.enforce", org.Slug, "off")
-	setFlash(c, "Members of "+org.Name+" may log in with a password again.")
-	return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
+	if len(ways) == 0 {
+		return h.gateRefused(c, "SSO was not made required, because no admin of "+org.Name+" could still log in: no active, tested connection maps anyone to admin "+
+			"(add a group mapping such as IT->admin, or make admin the role for everyone) and no admin of "+org.Name+" has a password.")
+	}
+	if c.FormValue("confirmed") != "1" {
+		return h.gateWith(c, http.StatusOK, func(g *pages.SSOGateProps) { g.ConfirmEnforce = ways })
+	}
+	if err := h.store.SetSSO(ctx, org.ID, true, true); err != nil {
+		return err
+	}
+	org.SSOEnforced = true
+	h.audit(c, &org.ID, "sso.enforce", org.Slug, "on; admin way in: "+strings.Join(ways, "; "))
+	return h.gateAnswer(c, "Members of "+org.Name+" must now log in with SSO.")
 }
 
-// adminWayIn says how an admin can still enter the org once SSO is
-// required ("" when no way is left): a usable connection whose provisioning
-// yields admin, or an active admin with a password.
-func (h *Handlers) adminWayIn(ctx context.Context, org *models.Organization) (string, error) {
+// gateWith answers a change made in the SSO box: htmx gets the box, a
+// plain form the whole page; edit sets what the box shows.
+func (h *Handlers) gateWith(c echo.Context, status int, edit func(*pages.SSOGateProps)) error {
+	if !isHTMX(c) {
+		return h.ssoSettingsPageWith(c, status, edit, nil)
+	}
+	states, err := h.connStates(c.Request().Context(), currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	g := gateProps(c, states, "")
+	edit(&g)
+	// htmx swaps 200 answers only: a refusal is in the box it gets.
+	return render(c, http.StatusOK, pages.SSOGate(g))
+}
+
+// gateAnswer shows the SSO box after a change (notice: what changed): in
+// place for htmx, else by a redirect to the settings page.
+func (h *Handlers) gateAnswer(c echo.Context, notice string) error {
+	if !isHTMX(c) {
+		if notice != "" {
+			setFlash(c, notice)
+		}
+		return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(currentOrg(c).Slug))
+	}
+	return h.gateWith(c, http.StatusOK, func(g *pages.SSOGateProps) { g.Notice = notice })
+}
+
+// gateRefused shows why a change in the SSO box was not made.
+func (h *Handlers) gateRefused(c echo.Context, msg string) error {
+	return h.gateWith(c, http.StatusUnprocessableEntity, func(g *pages.SSOGateProps) { g.Error = msg })
+}
+
+// adminWaysIn says how admins can still enter the org once SSO is required
+// (none: no way is left): usable connections whose provisioning yields
+// admin, and active admins with a password.
+func (h *Handlers) adminWaysIn(ctx context.Context, org *models.Organization) ([]string, error) {
 	states, err := h.connStates(ctx, org.ID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	var ways []string
 	for _, s := range states {
 		if !s.usable() {
 			continue
 		}
 		prov, err := signin.ProvisioningOf(s.conn)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if prov.DefaultRole == authz.RoleAdmin {
-			return "connection " + s.conn.DisplayName + " makes everyone admin", nil
+			ways = append(ways, "everyone who signs in through "+s.conn.DisplayName+" (admin is everyone's role there)")
+			continue
 		}
 		mappings, err := connector.ParseGroupMappings(prov.GroupMappings)
 		if err != nil {
@@ -267,18 +348,18 @@ func (h *Handlers) adminWayIn(ctx context.Context, org *models.Organization) (st
 		}
 		for _, m := range mappings {
 			if m.Role == connector.RoleAdmin {
-				return "connection " + s.conn.DisplayName + " maps " + m.Group + " to admin", nil
+				ways = append(ways, "members of the group "+m.Group+" who sign in through "+s.conn.DisplayName+" ("+m.Group+" → admin)")
 			}
 		}
 	}
 	admins, err := h.store.OrgAdmins(ctx, org.ID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, u := range admins {
 		if u.HasPassword() && !u.Disabled {
-			return "admin " + u.Email + " has a password", nil
+			ways = append(ways, "admin "+u.Email+", with a password")
 		}
 	}
-	return "", nil
+	return ways, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/orgsso/orgsso/models"
 )
 
@@ -38,6 +40,13 @@ func TestSSOSettingsPage(t *testing.T) {
 		assertContains(t, "gate", p.text("sso-state"), "SSO is OFF for Acme Corp.")
 		if _, disabled := p.testid("enable-sso").Attr("disabled"); !disabled {
 			t.Error("Enable SSO is not disabled without a ready connection")
+		}
+		assertContains(t, "gate", p.text("gate-needs"), "Connect a provider first")
+		// The next action comes before the greyed Enable SSO.
+		connect := strings.Index(p.body, `data-testid="new-connection"`)
+		enable := strings.Index(p.body, `data-testid="enable-sso"`)
+		if connect < 0 || enable < 0 || connect > enable {
+			t.Errorf("Connect (at %d) is not above Enable SSO (at %d)", connect, enable)
 		}
 	})
 
@@ -87,7 +96,42 @@ func TestSSOSettingsPage(t *testing.T) {
 			t.Error("Enable SSO is disabled although Okta is ready")
 		}
 		assertContains(t, "ready list", p.text("ready-connections"), "Okta")
+		// A failed row says why, not only that it failed.
+		note := p.doc.Find(`[data-connection-id="` + entra.PublicID + `"] [data-testid="test-note"]`).Text()
+		assertContains(t, "failed row", note, "The ID token was issued for client 'abc'")
 	})
+}
+
+func TestSSOGateNamesWhatEachConnectionNeeds(t *testing.T) {
+	t.Parallel()
+	f := newSSOFixture(t)
+	okta := f.createConn(t, manualForm("Okta"))
+	entra := f.createConn(t, manualForm("Entra"))
+	google := f.createConn(t, manualForm("Google"))
+	f.recordTest(t, okta, models.TestPassed)
+	f.recordTest(t, entra, models.TestFailed)
+	// Okta is edited after its test.
+	assertStatus(t, f.c.post(f.connURL(okta, ""), formWith(manualForm("Okta"), "version", "1", "clientID", "other")), http.StatusSeeOther)
+
+	p := f.c.get(f.base())
+	assertStatus(t, p, http.StatusOK)
+	hint := func(conn models.Connection) *goquery.Selection {
+		return p.doc.Find(`[data-testid="gate-hint"][data-connection-id="` + conn.PublicID + `"]`)
+	}
+	assertContains(t, "okta hint", hint(okta).Text(), "Okta changed since its last test — test it again.")
+	if href := hint(okta).Find("a").AttrOr("href", ""); href != "/o/acme/sso/"+okta.PublicID+"/start?test=1" {
+		t.Errorf("okta hint links to %q, want its test", href)
+	}
+	assertContains(t, "entra hint", hint(entra).Text(), "Entra's last test failed: The ID token was issued for client 'abc'")
+	assertContains(t, "google hint", hint(google).Text(), "Google has not been tested yet")
+	if strings.Contains(p.body, "there is none yet") {
+		t.Error("the gate still says there is none yet")
+	}
+
+	// With SSO on and nothing usable, the warning names the same steps.
+	f.enableSSO(t, false)
+	p = f.c.get(f.base())
+	assertContains(t, "warning", p.text("sso-no-ready"), "Okta changed since its last test — test it again.")
 }
 
 func TestEnableSSO(t *testing.T) {
@@ -180,6 +224,19 @@ func TestEnforceSSO(t *testing.T) {
 	enforce := func(f *ssoFixture, on string) *page {
 		return f.c.post(f.base()+"/enforce", url.Values{"enforce": {on}})
 	}
+	// confirm asks to require SSO, checks that the confirmation names
+	// way (who keeps a way in) and changes nothing yet, then confirms.
+	confirm := func(t *testing.T, f *ssoFixture, way string) *page {
+		t.Helper()
+		p := enforce(f, "true")
+		assertStatus(t, p, http.StatusOK)
+		assertContains(t, "confirmation", p.text("enforce-confirm"), "Require SSO for members of Acme Corp?")
+		assertContains(t, "who keeps a way in", p.text("enforce-ways"), way)
+		if f.reloadOrg(t).SSOEnforced {
+			t.Fatal("enforced before the confirmation")
+		}
+		return f.c.post(f.base()+"/enforce", url.Values{"enforce": {"true"}, "confirmed": {"1"}})
+	}
 
 	t.Run("refused without an admin way in", func(t *testing.T) {
 		t.Parallel()
@@ -197,7 +254,7 @@ func TestEnforceSSO(t *testing.T) {
 	t.Run("allowed with a group mapping to admin", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, "IT->admin", "user")
-		assertRedirect(t, enforce(f, "true"), f.base())
+		assertRedirect(t, confirm(t, f, "members of the group IT who sign in through Okta"), f.base())
 		if !f.reloadOrg(t).SSOEnforced {
 			t.Error("not enforced")
 		}
@@ -212,20 +269,81 @@ func TestEnforceSSO(t *testing.T) {
 	t.Run("allowed with admin as everyone's role", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, "", "admin")
-		assertRedirect(t, enforce(f, "true"), f.base())
+		assertRedirect(t, confirm(t, f, "everyone who signs in through Okta"), f.base())
 	})
 	t.Run("allowed with a password admin", func(t *testing.T) {
 		t.Parallel()
 		f := setup(t, "", "user")
 		f.e.grant(f.admin, f.org, "admin") // alice has a password
-		assertRedirect(t, enforce(f, "true"), f.base())
+		assertRedirect(t, confirm(t, f, "admin "+f.admin.Email+", with a password"), f.base())
 		if !f.reloadOrg(t).SSOEnforced {
 			t.Error("not enforced")
 		}
+		assertContains(t, "headline", f.c.get(f.base()).text("sso-state"), "SSO is ON and required for members of Acme Corp.")
 		// Disabling SSO clears enforcement.
 		assertRedirect(t, f.c.post(f.base()+"/disable", nil), f.base())
 		if o := f.reloadOrg(t); o.SSOEnabled || o.SSOEnforced {
 			t.Errorf("after disable: enabled %v enforced %v", o.SSOEnabled, o.SSOEnforced)
+		}
+	})
+	t.Run("in place with htmx", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, "IT->admin", "user")
+		p := f.c.get(f.base())
+		form := p.testid("enforce-form")
+		if form.AttrOr("hx-post", "") != f.base()+"/enforce" || form.AttrOr("hx-trigger", "") != "change" || form.AttrOr("hx-target", "") != "#sso-gate" {
+			t.Errorf("enforce form does not act in place: %s", p.body)
+		}
+		if form.Find(`input[name="_csrf"]`).Length() != 1 || !strings.Contains(form.Find("noscript").Text(), `type="submit"`) {
+			t.Error("enforce form has no plain-form fallback with its CSRF token")
+		}
+		htmx := func(form url.Values) *page {
+			form.Set("_csrf", f.c.csrfToken())
+			return f.c.do(http.MethodPost, f.base()+"/enforce", form, http.Header{"Hx-Request": {"true"}})
+		}
+		p = htmx(url.Values{"enforce": {"true"}})
+		assertStatus(t, p, http.StatusOK)
+		if !strings.HasPrefix(p.body, `<article id="sso-gate"`) {
+			t.Fatalf("htmx answer is not the SSO box:\n%s", p.body)
+		}
+		dlg := p.testid("enforce-confirm")
+		if _, open := dlg.Attr("open"); !open || dlg.Is("dialog") == false {
+			t.Errorf("the confirmation is not an open dialog")
+		}
+		assertContains(t, "who keeps a way in", p.text("enforce-ways"), "IT → admin")
+		if f.reloadOrg(t).SSOEnforced {
+			t.Fatal("enforced before the confirmation")
+		}
+		p = htmx(url.Values{"enforce": {"true"}, "confirmed": {"1"}})
+		assertStatus(t, p, http.StatusOK)
+		assertContains(t, "headline", p.text("sso-state"), "SSO is ON and required for members of Acme Corp.")
+		assertContains(t, "notice", p.text("gate-notice"), "must now log in with SSO")
+		if !f.reloadOrg(t).SSOEnforced {
+			t.Fatal("not enforced")
+		}
+		// Off needs no confirmation: an unchecked switch sends no value.
+		p = htmx(url.Values{})
+		assertStatus(t, p, http.StatusOK)
+		assertContains(t, "headline", p.text("sso-state"), "SSO is ON for Acme Corp.")
+		if f.reloadOrg(t).SSOEnforced {
+			t.Fatal("still enforced")
+		}
+	})
+	t.Run("refused in place with htmx", func(t *testing.T) {
+		t.Parallel()
+		f := setup(t, "DATA_SCIENCE->user", "user")
+		form := url.Values{"enforce": {"true"}, "confirmed": {"1"}, "_csrf": {f.c.csrfToken()}}
+		p := f.c.do(http.MethodPost, f.base()+"/enforce", form, http.Header{"Hx-Request": {"true"}})
+		assertStatus(t, p, http.StatusOK)
+		assertContains(t, "message", p.text("form-error"), "no admin of Acme Corp could still log in")
+		if p.has("enforce-confirm") {
+			t.Error("a refused change asks for confirmation")
+		}
+		if _, on := p.testid("enforce-switch").Attr("checked"); on {
+			t.Error("the switch shows on after a refusal")
+		}
+		if f.reloadOrg(t).SSOEnforced {
+			t.Error("enforced")
 		}
 	})
 	t.Run("refused while SSO is off", func(t *testing.T) {
@@ -339,6 +457,25 @@ func TestLastUsableConnection(t *testing.T) {
 			t.Errorf("delete form data-confirm-type = %q", got)
 		}
 		assertContains(t, "delete confirm text", form.Text(), "also turns SSO off")
+		if form.ParentsFiltered(`dialog[data-testid="delete-dialog"]`).Length() != 1 {
+			t.Error("the typed confirmation is not in a dialog")
+		}
+
+		// Without scripts, Delete leads to a page with the same form.
+		del := p.doc.Find(`[data-connection-id="` + okta.PublicID + `"] [data-testid="delete-connection"]`)
+		href := del.AttrOr("href", "")
+		if href != f.connURL(okta, "/delete") || del.AttrOr("data-dialog", "") == "" {
+			t.Errorf("Delete href %q data-dialog %q", href, del.AttrOr("data-dialog", ""))
+		}
+		page := f.c.get(href)
+		assertStatus(t, page, http.StatusOK)
+		form = page.testid("delete-page").Find("form")
+		if form.AttrOr("method", "") != "post" || form.AttrOr("action", "") != f.connURL(okta, "/delete") ||
+			form.AttrOr("data-confirm-type", "") != "Okta" || form.Find(`input[name="_csrf"]`).Length() != 1 ||
+			form.Find(`input[name="confirm"]`).Length() != 1 {
+			t.Errorf("delete page form:\n%s", page.body)
+		}
+		assertOn(t, f, okta)
 	})
 	t.Run("delete with the typed name turns SSO off too", func(t *testing.T) {
 		t.Parallel()
@@ -357,6 +494,13 @@ func TestLastUsableConnection(t *testing.T) {
 	t.Run("deleting another connection needs no typed name", func(t *testing.T) {
 		t.Parallel()
 		f, _, entra := setup(t)
+		page := f.c.get(f.connURL(entra, "/delete"))
+		assertStatus(t, page, http.StatusOK)
+		form := page.testid("delete-page").Find("form")
+		if _, typed := form.Attr("data-confirm-type"); typed || form.Find(`input[name="confirm"]`).Length() != 0 {
+			t.Error("deleting a connection that is not the last usable one asks for its name")
+		}
+		assertContains(t, "delete page", form.Text(), "Delete Entra?")
 		assertRedirect(t, f.c.post(f.connURL(entra, "/delete"), nil), f.base())
 		if n := f.e.count("connections", "id = ?", entra.ID); n != 0 {
 			t.Error("not deleted")
@@ -388,6 +532,7 @@ func TestSSOSettingsAccess(t *testing.T) {
 		{http.MethodGet, f.connURL(conn, "/edit")},
 		{http.MethodPost, f.connURL(conn, "")},
 		{http.MethodPost, f.connURL(conn, "/toggle")},
+		{http.MethodGet, f.connURL(conn, "/delete")},
 		{http.MethodPost, f.connURL(conn, "/delete")},
 		{http.MethodGet, f.connURL(conn, "/tests/"+ssoItoa(run.ID))},
 	}
@@ -425,6 +570,7 @@ func TestSSOSettingsAccess(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertStatus(t, f.c.get(f.base()+"/connections/"+globexConn.PublicID+"/edit"), http.StatusNotFound)
+		assertStatus(t, f.c.get(f.base()+"/connections/"+globexConn.PublicID+"/delete"), http.StatusNotFound)
 		assertStatus(t, f.c.post(f.base()+"/connections/"+globexConn.PublicID+"/delete", nil), http.StatusNotFound)
 		if n := f.e.count("connections", "id = ?", globexConn.ID); n != 1 {
 			t.Error("the other org's connection was deleted")

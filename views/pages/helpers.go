@@ -5,9 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/orgsso/orgsso/views/components"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -19,13 +16,6 @@ func joinRoles(roles []string) string {
 		return "no role"
 	}
 	return strings.Join(roles, ", ")
-}
-
-func optTime(t *time.Time) string {
-	if t == nil {
-		return "never"
-	}
-	return components.ShortTime(*t)
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
