@@ -26,6 +26,13 @@ func (h *Handlers) membersPage(c echo.Context, status int, props pages.MembersPr
 	if props.Invites, err = h.store.PendingInvites(ctx, org.ID); err != nil {
 		return err
 	}
+	ids := make([]int64, len(props.Page.Members))
+	for i, m := range props.Page.Members {
+		ids[i] = m.User.ID
+	}
+	if props.Sessions, err = h.store.OrgSessionCounts(ctx, org.ID, ids); err != nil {
+		return err
+	}
 	props.Layout = h.layoutProps(c, "Members")
 	props.Layout.ErrorCount = len(props.Errors)
 	props.Org = *org
