@@ -3,6 +3,11 @@ SHELL := /bin/bash
 VULNDB ?= $(abspath ../shared/vulndb)
 GOTEST_FLAGS ?=
 LOAD_FLAGS ?=
+FUZZTIME ?= 30s
+FUZZ_FLAGS ?=
+# package:target of every fuzz target; their seeds (testdata/fuzz/<target>) run in every go test.
+FUZZ_TARGETS := ./app/connector:FuzzParseGroupMappings ./app/connector:FuzzMapClaims \
+	./app/signin:FuzzCallbackQuery ./app/web:FuzzReturnTo
 
 .PHONY: run test test-postgres build generate verify vet vulncheck audit fuzz chromium bench load vendor screenshots clean
 
@@ -56,6 +61,15 @@ audit:
 	@echo "== every module of our packages, tests and tools (-scan package -test ./... tool)"
 	@go tool govulncheck -db "file://$(VULNDB)" -scan package -test -show verbose ./... tool; rc=$$?; \
 	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ]; then exit $$rc; fi
+
+## fuzz: each fuzz target in turn for FUZZTIME (30s; FUZZTIME=10m for a longer run, FUZZ_FLAGS='-parallel 2').
+## A crash is written to the package's testdata/fuzz/<target>/: fix it and commit the file, which then runs in make test.
+fuzz:
+	@echo "fuzz targets ($(FUZZTIME) each):"; for t in $(FUZZ_TARGETS); do echo "  $${t##*:}  in $${t%%:*}"; done
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg)"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZ_FLAGS) $$pkg; \
+	done
 
 ## chromium: install Debian's Chromium for the browser tests when it is missing.
 chromium:
