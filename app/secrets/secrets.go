@@ -230,15 +230,6 @@ func LoadKeys(text, dataDir string) (Keys, error) {
 	return Keys{Keys: [][]byte{key}, Generated: path}, f.Sync()
 }
 
-// LoadKey is LoadKeys for callers that want the newest key only.
-func LoadKey(text, dataDir string) ([]byte, error) {
-	k, err := LoadKeys(text, dataDir)
-	if err != nil {
-		return nil, err
-	}
-	return k.Keys[0], nil
-}
-
 // decodeKeys splits a key list at commas (line breaks and spaces around
 // keys are ignored) and decodes each key; errors say which key is wrong
 // and never show it.

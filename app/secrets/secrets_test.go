@@ -39,19 +39,19 @@ func TestSealOpenRoundTripAndBinding(t *testing.T) {
 
 func TestLoadKeyGeneratesOnceWithPrivateMode(t *testing.T) {
 	dir := t.TempDir()
-	k1, err := LoadKey("", dir)
+	k1, err := LoadKeys("", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k2, err := LoadKey("", dir)
-	if err != nil || string(k1) != string(k2) {
+	k2, err := LoadKeys("", dir)
+	if err != nil || string(k1.Keys[0]) != string(k2.Keys[0]) {
 		t.Fatalf("second load differs: %v", err)
 	}
 	fi, err := os.Stat(filepath.Join(dir, "secret.key"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode = %v, %v", fi.Mode(), err)
 	}
-	if _, err := LoadKey("too-short", dir); err == nil {
+	if _, err := LoadKeys("too-short", dir); err == nil {
 		t.Fatal("short key accepted")
 	}
 }
