@@ -56,7 +56,8 @@ func TestOpenRedirectTable(t *testing.T) {
 	local := func(t *testing.T, what, loc string) {
 		t.Helper()
 		ref, err := url.Parse(loc)
-		if err != nil || !strings.HasPrefix(loc, "/") || web.LeavesSite(loc) {
+		if err != nil || !strings.HasPrefix(loc, "/") || web.LeavesSite(loc) ||
+			strings.ContainsFunc(loc, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 			t.Fatalf("%s = %q: not a path of ours", what, loc)
 		}
 		if got := base.ResolveReference(ref); got.Host != base.Host || got.Scheme != base.Scheme || got.User != nil {

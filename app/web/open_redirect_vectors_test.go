@@ -74,4 +74,9 @@ var RedirectVectors = []string{
 	// Control characters inside.
 	"/\x0b/evil.example",
 	"/\x7f/evil.example",
+	// Control characters in the fragment, which url.Parse lets through
+	// (found by FuzzReturnTo).
+	"/account#\x0bhttps://evil.example",
+	"/o/acme#\x01",
+	"/#\x1b[2J",
 }
