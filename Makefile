@@ -3,8 +3,13 @@ SHELL := /bin/bash
 VULNDB ?= $(abspath ../shared/vulndb)
 GOTEST_FLAGS ?=
 LOAD_FLAGS ?=
+FUZZTIME ?= 30s
+FUZZ_FLAGS ?=
+# package:target of every fuzz target; their seeds (testdata/fuzz/<target>) run in every go test.
+FUZZ_TARGETS := ./app/connector:FuzzParseGroupMappings ./app/connector:FuzzMapClaims \
+	./app/signin:FuzzCallbackQuery ./app/web:FuzzReturnTo
 
-.PHONY: run test test-postgres build generate verify vet vulncheck chromium bench load vendor screenshots clean
+.PHONY: run test test-postgres build generate verify vet vulncheck audit fuzz chromium bench load vendor screenshots clean
 
 ## run: start the server on embedded SQLite (./data); the first start prints how to log in.
 run: generate
@@ -41,6 +46,30 @@ vulncheck:
 	@if [ -d "$(VULNDB)" ]; then go tool govulncheck -db "file://$(VULNDB)" ./...; \
 	elif [ -n "$(VULNDB_REQUIRED)" ]; then echo "vulncheck: no database at $(VULNDB)" >&2; exit 1; \
 	else echo "vulncheck: SKIPPED — no offline vulnerability database at $(VULNDB) (set VULNDB=/path/to/vulndb)"; fi
+
+## audit: every known vulnerability in the modules we build, reachable from our code or not (govulncheck against the
+## offline database): first -scan module over the modules of the orgsso binary, then, wider, every module any package,
+## test or go tool of ours compiles (-scan package -test ./... tool; its "Module Results" are the unreachable ones).
+## It lists; it does not fail on findings (vulncheck is the gate: vulnerable code we call). No database is an error.
+## Refresh the database as README.md says.
+audit:
+	@if [ ! -d "$(VULNDB)" ]; then echo "audit: no offline vulnerability database at $(VULNDB) (set VULNDB=/path/to/vulndb; README.md says how to fetch one)" >&2; exit 1; fi
+	@echo "audit: database $(VULNDB), $$(ls "$(VULNDB)" | grep -c '\.json$$') entries"
+	@echo "== the orgsso binary's modules (-scan module)"
+	@go tool govulncheck -db "file://$(VULNDB)" -scan module -show verbose; rc=$$?; \
+	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ]; then exit $$rc; fi
+	@echo "== every module of our packages, tests and tools (-scan package -test ./... tool)"
+	@go tool govulncheck -db "file://$(VULNDB)" -scan package -test -show verbose ./... tool; rc=$$?; \
+	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ]; then exit $$rc; fi
+
+## fuzz: each fuzz target in turn for FUZZTIME (30s; FUZZTIME=10m for a longer run, FUZZ_FLAGS='-parallel 2').
+## A crash is written to the package's testdata/fuzz/<target>/: fix it and commit the file, which then runs in make test.
+fuzz:
+	@echo "fuzz targets ($(FUZZTIME) each):"; for t in $(FUZZ_TARGETS); do echo "  $${t##*:}  in $${t%%:*}"; done
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg)"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZ_FLAGS) $$pkg; \
+	done
 
 ## chromium: install Debian's Chromium for the browser tests when it is missing.
 chromium:

@@ -5,6 +5,7 @@
 //	orgsso admin create --email E --password P       create or reset a platform admin
 //	orgsso orgs create --slug S --name N [--admin E] create an organization
 //	orgsso orgs list                                 list organizations
+//	orgsso secrets rotate                            seal every stored secret again under the newest key
 //	orgsso healthcheck                               exit 0 when /healthz answers (for containers)
 //
 // Configuration comes from ORGSSO_* environment variables; see README.md.
@@ -78,11 +79,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return orgsCmd(ctx, cfg, log, args, stdout)
 	case "members":
 		return membersCmd(ctx, cfg, log, args, stdout)
+	case "secrets":
+		return secretsCmd(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: orgsso [serve|migrate|admin create|orgs create|orgs list|members add|healthcheck]")
+		fmt.Fprintln(stdout, "usage: orgsso [serve|migrate|admin create|orgs create|orgs list|members add|secrets rotate|healthcheck]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, migrate, admin create, orgs create, orgs list, members add, healthcheck)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, migrate, admin create, orgs create, orgs list, members add, secrets rotate, healthcheck)", cmd)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -235,5 +238,37 @@ func addMember(ctx context.Context, a *app.App, org models.Organization, email, 
 		return nil
 	}
 	fmt.Fprintf(stdout, "%s added to %s as %s\n", email, org.Slug, role)
+	return nil
+}
+
+// secretsCmd is "secrets rotate": every sealed value in the database is
+// sealed again under the newest key of ORGSSO_SECRET_KEY, in one
+// transaction, and the counts are printed. Afterwards the older keys can
+// be dropped from the list.
+func secretsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "rotate" {
+		return errors.New("usage: orgsso secrets rotate   (ORGSSO_SECRET_KEY=NEWKEY,OLDKEY: seals everything again under NEWKEY)")
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	counts, err := a.RotateSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	ids := a.Sealer.KeyIDs()
+	fmt.Fprintf(stdout, "sealed values now under key %s (newest of %d configured):\n", ids[0], len(ids))
+	for _, n := range counts {
+		fmt.Fprintf(stdout, "  %-20s %d resealed, %d already under it", n.Kind+":", n.Resealed, n.Current)
+		if n.Changed > 0 {
+			fmt.Fprintf(stdout, ", %d changed meanwhile and left as written", n.Changed)
+		}
+		fmt.Fprintln(stdout)
+	}
+	if len(ids) > 1 {
+		fmt.Fprintf(stdout, "Once every instance runs with the new key first, the older keys can be removed from %s.\n", "ORGSSO_SECRET_KEY")
+	}
 	return nil
 }

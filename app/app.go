@@ -50,11 +50,7 @@ type App struct {
 // Open connects to the database, applies pending migrations and builds
 // every part. Close releases them.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
-	key, err := secrets.LoadKey(cfg.SecretKey, cfg.DataDir)
-	if err != nil {
-		return nil, fmt.Errorf("secret key: %w", err)
-	}
-	sealer, err := secrets.New(key)
+	sealer, keys, err := openSealer(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +63,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 	store := models.NewStore(db)
+	if err := checkKeys(ctx, store, sealer, keys, cfg); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	az, err := authz.New(store, log)
 	if err != nil {
 		_ = db.Close()

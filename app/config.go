@@ -22,7 +22,7 @@ type Config struct {
 	BaseURL         string         // ORGSSO_BASE_URL, no trailing slash
 	DatabaseURL     string         // ORGSSO_DATABASE_URL
 	DataDir         string         // ORGSSO_DATA_DIR
-	SecretKey       string         // ORGSSO_SECRET_KEY (base64 of 32 bytes); generated into DataDir when empty
+	SecretKey       string         // ORGSSO_SECRET_KEY: base64 keys of 32 bytes, comma-separated, newest first; generated into DataDir when empty
 	AdminEmail      string         // ORGSSO_ADMIN_EMAIL
 	AdminPassword   string         // ORGSSO_ADMIN_PASSWORD
 	AllowPrivateIdP bool           // ORGSSO_ALLOW_PRIVATE_IDP

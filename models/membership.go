@@ -222,18 +222,31 @@ func (s *Store) SetMemberRoles(ctx context.Context, orgID, userID int64, roles [
 }
 
 // SetMemberStatus activates, disables or marks pending a member in the org.
+// A member who is no longer active loses, in the same transaction, the
+// sessions the org's IdPs opened (EndOrgSessions): no session of theirs
+// goes on acting in the org.
 func (s *Store) SetMemberStatus(ctx context.Context, orgID, userID int64, status MemberStatus) error {
 	return s.changeAccess(ctx, &userID, orgID, func(tx *gorm.DB) error {
-		return rowsOrNotFound(tx.Model(&Membership{}).Where("org_id = ? AND user_id = ?", orgID, userID).
-			Update("status", status))
+		if err := rowsOrNotFound(tx.Model(&Membership{}).Where("org_id = ? AND user_id = ?", orgID, userID).
+			Update("status", status)); err != nil {
+			return err
+		}
+		if status == StatusActive {
+			return nil
+		}
+		return endOrgSessions(tx, orgID, userID)
 	})
 }
 
-// RemoveMember ends a person's membership in the org, and the org's
-// identity links to their account: the org's IdPs no longer speak for them.
+// RemoveMember ends a person's membership in the org, the sessions the
+// org's IdPs opened, and the org's identity links to their account: the
+// org's IdPs no longer speak for them.
 func (s *Store) RemoveMember(ctx context.Context, orgID, userID int64) error {
 	return s.changeAccess(ctx, &userID, orgID, func(tx *gorm.DB) error {
 		if err := rowsOrNotFound(tx.Where("org_id = ? AND user_id = ?", orgID, userID).Delete(&Membership{})); err != nil {
+			return err
+		}
+		if err := endOrgSessions(tx, orgID, userID); err != nil {
 			return err
 		}
 		return tx.Exec(`DELETE FROM identity_links WHERE user_id = ? AND connection_id IN

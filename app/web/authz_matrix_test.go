@@ -72,6 +72,8 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", path: "/account/password", kind: kindLoggedIn},
 	{method: "POST", path: "/account/password", kind: kindLoggedIn},
 	{method: "GET", path: "/api/v1/me", kind: kindLoggedIn},
+	// The session named must be the viewer's own (sessions_test.go).
+	{method: "POST", path: "/account/sessions/:session/revoke", kind: kindPublic},
 
 	{method: "GET", path: "/admin/orgs", kind: kindPlatform},
 	{method: "POST", path: "/admin/orgs", kind: kindPlatform, form: func(*matrixFixture, models.Organization) url.Values {
@@ -99,6 +101,7 @@ var matrixRoutes = []matrixRoute{
 		return url.Values{"role": {"admin"}}
 	}},
 	{method: "POST", path: "/o/:org/members/:user/remove", kind: kindOrgAdmin},
+	{method: "POST", path: "/o/:org/members/:user/sessions/end", kind: kindOrgAdmin},
 	{method: "POST", path: "/o/:org/members/:user/activate", kind: kindOrgAdmin},
 	{method: "POST", path: "/o/:org/members/:user/disable", kind: kindOrgAdmin},
 	// The {user} is pending, not disabled: enabling lets the request through and changes nothing.

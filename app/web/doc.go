@@ -14,7 +14,8 @@
 //	GET  /login  POST /login  POST /logout     password login, "sign in with SSO" by email domain, logout
 //	GET  /register  POST /register             local sign-up (when the platform allows it, or with ?invite=)
 //	GET  /invite/{token}  POST …/accept        an invite: accept by password or through the org's SSO
-//	GET  /account                              the viewer's orgs and linked sign-ins
+//	GET  /account                              the viewer's orgs, linked sign-ins and live sessions
+//	POST /account/sessions/{id hash}/revoke    end one of the viewer's sessions (their own one: log out)
 //	GET  /account/password  POST …             change password (forced after a one-time admin password)
 //	GET  /                                     the viewer's organizations
 //	GET  /admin/orgs  POST /admin/orgs         platform admin: organizations
@@ -23,6 +24,7 @@
 //	GET  /o/{org}                              org start page (members)
 //	GET  /o/{org}/members  POST …              members (paginated, by email), invites (org admins)
 //	POST /o/{org}/members/{id}/role|remove|activate|disable|enable   (role: htmx gets the row back)
+//	POST /o/{org}/members/{id}/sessions/end    end the member's sessions this org's IdPs opened
 //	POST /o/{org}/invites/{id}/revoke
 //	GET  /o/{org}/settings/domains  POST …     verified email domains (DNS TXT challenge)
 //	POST /o/{org}/settings/domains/{id}/verify|remove

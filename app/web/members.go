@@ -27,6 +27,13 @@ func (h *Handlers) membersPage(c echo.Context, status int, props pages.MembersPr
 	if props.Invites, err = h.store.PendingInvites(ctx, org.ID); err != nil {
 		return err
 	}
+	ids := make([]int64, len(props.Page.Members))
+	for i, m := range props.Page.Members {
+		ids[i] = m.User.ID
+	}
+	if props.Sessions, err = h.store.OrgSessionCounts(ctx, org.ID, ids); err != nil {
+		return err
+	}
 	props.Layout = h.layoutProps(c, "Members")
 	props.Layout.ErrorCount = len(props.Errors)
 	props.Org = *org
@@ -172,8 +179,12 @@ func (h *Handlers) memberRow(c echo.Context, user models.User, msg string, refus
 			return err
 		}
 	}
+	sessions, err := h.store.OrgSessionCounts(ctx, org.ID, []int64{user.ID})
+	if err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, pages.MemberRow(pages.MemberRowProps{Org: *org, CSRF: csrfToken(c), Member: member,
-		ViewerID: currentUser(c).ID, Message: msg, Refused: refused}))
+		ViewerID: currentUser(c).ID, Sessions: sessions[user.ID], Message: msg, Refused: refused}))
 }
 
 // removeMember ends a person's membership of this org (their account and

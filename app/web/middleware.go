@@ -441,10 +441,13 @@ func truncate(s string, n int) string {
 }
 
 // localPath returns p when it is a path on this site, else "/". It refuses
-// absolute URLs, scheme-relative "//host" and backslash tricks browsers
-// treat as "//".
+// absolute URLs, scheme-relative "//host", backslash tricks browsers
+// treat as "//", and ASCII control characters anywhere, the fragment
+// included (url.Parse lets them through there, and they would reach the
+// Location header).
 func localPath(p string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\t") {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') ||
+		strings.ContainsFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return "/"
 	}
 	u, err := url.Parse(p)

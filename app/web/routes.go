@@ -66,6 +66,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	auth.GET("/account", h.showAccount)
 	auth.GET("/account/password", h.showChangePassword)
 	auth.POST("/account/password", h.changePassword)
+	auth.POST("/account/sessions/:session/revoke", h.revokeSession)
 	auth.GET("/api/v1/me", h.me)
 
 	platform := auth.Group("/admin")
@@ -84,6 +85,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	org.POST("/invites/:invite/revoke", h.revokeInvite, h.RequirePermission("members", "write"))
 	org.POST("/members/:user/role", h.changeMemberRole, h.RequirePermission("members", "write"))
 	org.POST("/members/:user/remove", h.removeMember, h.RequirePermission("members", "write"))
+	org.POST("/members/:user/sessions/end", h.endMemberSessions, h.RequirePermission("members", "write"))
 	org.POST("/members/:user/activate", h.setMemberStatus(models.StatusActive, "member.activate", "can now sign in", models.StatusPending),
 		h.RequirePermission("members", "write"))
 	org.POST("/members/:user/disable", h.setMemberStatus(models.StatusDisabled, "member.disable", "is disabled in this organization", models.StatusActive, models.StatusPending),
