@@ -281,9 +281,10 @@ type AccessChange struct {
 func (s *Store) OnAccessChange(fn func(AccessChange)) { s.accessChanged = fn }
 
 // changeAccess runs change in a transaction that also bumps the authz
-// revision, which every instance polls, and tells this instance's listener
-// once it is committed. *userID is read after change ran (it may create
-// the account).
+// revision and logs whose access changed under it (access_changes.go),
+// which every instance polls, and tells this instance's listener once it
+// is committed. *userID is read after change ran (it may create the
+// account).
 func (s *Store) changeAccess(ctx context.Context, userID *int64, orgID int64, change func(tx *gorm.DB) error) error {
 	var rev int64
 	err := s.w(ctx).Transaction(func(tx *gorm.DB) error {
@@ -291,8 +292,10 @@ func (s *Store) changeAccess(ctx context.Context, userID *int64, orgID int64, ch
 			return err
 		}
 		var err error
-		rev, err = bumpAuthzRevision(tx)
-		return err
+		if rev, err = bumpAuthzRevision(tx); err != nil {
+			return err
+		}
+		return logAccessChange(tx, AccessChange{UserID: *userID, OrgID: orgID, Revision: rev})
 	})
 	if err == nil && s.accessChanged != nil {
 		s.accessChanged(AccessChange{UserID: *userID, OrgID: orgID, Revision: rev})
