@@ -16,9 +16,12 @@ import (
 // (ids 1..Orgs, slug "org-<i>", name "Org <i>"), each with MembersPerOrg
 // members of its own (users 1..Orgs*MembersPerOrg, email "u<j>@seed.test").
 // The first member of each org is its admin, the others users; every
-// membership is active.
+// membership is active. Org 1 also has Connections OIDC connections (ids
+// 1..Connections, "Connection <i>"), each active and with a passed test at
+// its version.
 type Seed struct {
 	Orgs, MembersPerOrg int
+	Connections         int
 }
 
 // OrgID is the id of the seeded org i (from 1).
@@ -72,6 +75,19 @@ SELECT i, 'u' || i || '@seed.test', TRUE, 'User ' || i, ? FROM ` + series(s.User
 SELECT (i - 1) / ` + m + ` + 1, i, CASE WHEN (i - 1) % ` + m + ` = 0 THEN 'admin' ELSE 'user' END, 'active', 'admin', ?
 FROM ` + series(s.Users()), []any{now}},
 	}
+	if s.Connections > 0 {
+		stmts = append(stmts, struct {
+			sql  string
+			args []any
+		}{`INSERT INTO connections (id, public_id, org_id, protocol, preset, display_name, name_key, active, version, config,
+  provisioning, config_hash, created_at, updated_at)
+SELECT i, 'c_seed' || i, 1, 'oidc', 'custom', 'Connection ' || i, 'connection ' || i, TRUE, 1, '{}', '{}', 'hash' || i, ?, ?
+FROM ` + series(s.Connections), []any{now, now}}, struct {
+			sql  string
+			args []any
+		}{`INSERT INTO test_runs (id, connection_id, config_version, config_hash, status, finished_at)
+SELECT i, i, 1, 'hash' || i, 'passed', ? FROM ` + series(s.Connections), []any{now}})
+	}
 	tx := db.Write.Begin()
 	for _, st := range stmts {
 		if err := tx.Exec(st.sql, st.args...).Error; err != nil {
@@ -80,8 +96,8 @@ FROM ` + series(s.Users()), []any{now}},
 		}
 	}
 	if db.Dialect == models.DialectPostgres {
-		for _, t := range []string{"organizations", "users"} {
-			q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT MAX(id) FROM %s))", t, t)
+		for _, t := range []string{"organizations", "users", "connections", "test_runs"} {
+			q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM %s), false)", t, t)
 			if err := tx.Exec(q).Error; err != nil {
 				tx.Rollback()
 				tb.Fatalf("seed: %v", err)
