@@ -62,7 +62,7 @@ func (h *Handlers) orgsPage(c echo.Context, status int, slug, name string, errs 
 
 // showOrgs lists the organizations for the platform admin, a page at a
 // time (?after=<id of the last org of the previous page>), optionally
-// those whose name or slug contains ?q.
+// those whose name starts with ?q or whose slug it is.
 func (h *Handlers) showOrgs(c echo.Context) error {
 	return h.orgsPage(c, http.StatusOK, "", "", nil)
 }

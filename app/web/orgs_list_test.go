@@ -35,17 +35,24 @@ func TestAdminOrgsPagesAndSearch(t *testing.T) {
 		}
 		all = append(all, org{slug, name})
 	}
-	// 120 orgs, created out of name order; 60 of them "Beta …"; two names
-	// shared by two orgs each, so that the order needs the id too.
+	// 120 orgs, created out of name order; 60 of them "Beta …" (in two
+	// cases); two names shared by two orgs each, so that the order needs
+	// the id too.
 	for i := range 60 {
-		add(fmt.Sprintf("zeta-%03d", i), fmt.Sprintf("Beta team %03d", 59-i))
+		beta := "Beta"
+		if i%3 == 0 {
+			beta = "beta"
+		}
+		add(fmt.Sprintf("zeta-%03d", i), fmt.Sprintf("%s team %03d", beta, 59-i))
 		add(fmt.Sprintf("alpha-%03d", i), fmt.Sprintf("Alpha %03d", (i*7)%60))
 	}
 	add("twin-1", "Twin")
 	add("twin-2", "Twin")
-	add("slug-has-beta", "Gamma") // matches "beta" by its slug only
+	add("beta", "Gamma")           // found by its slug "beta" only
+	add("has-beta", "The beta co") // "beta" is in its name and slug, but starts neither
 	byName := slices.Clone(all)
-	sort.SliceStable(byName, func(i, j int) bool { return byName[i].name < byName[j].name }) // ids rise in creation order
+	// By name in any case, then by id (ids rise in creation order).
+	sort.SliceStable(byName, func(i, j int) bool { return strings.ToLower(byName[i].name) < strings.ToLower(byName[j].name) })
 	slugs := func(os []org) []string {
 		var out []string
 		for _, o := range os {
@@ -86,12 +93,12 @@ func TestAdminOrgsPagesAndSearch(t *testing.T) {
 		}
 	})
 
-	t.Run("search by name or slug, case-insensitive, paged", func(t *testing.T) {
+	t.Run("search by the start of a name in any case, and by slug, paged", func(t *testing.T) {
 		p := f.c.get("/admin/orgs?q=BETA")
 		assertStatus(t, p, http.StatusOK)
-		var want []string
+		want := []string{"beta"} // the slug's org first
 		for _, o := range byName {
-			if strings.Contains(strings.ToLower(o.name), "beta") || strings.Contains(o.slug, "beta") {
+			if strings.HasPrefix(strings.ToLower(o.name), "beta") {
 				want = append(want, o.slug)
 			}
 		}

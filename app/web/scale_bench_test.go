@@ -95,7 +95,7 @@ func BenchmarkPages(outer *testing.B) {
 		{"members=10000", func(*testing.B) *seededApp { return smallApp() }, "/o/org-1/members", `data-testid="members-pages"`},
 		{"admin-orgs=100k", largeApp, "/admin/orgs", `data-testid="orgs-next"`},
 		{"admin-orgs-deep=100k", largeApp, "/admin/orgs?after=77777", `data-testid="orgs-next"`},
-		{"admin-orgs-search-many=100k", largeApp, "/admin/orgs?q=org-9", `data-testid="orgs-next"`},
+		{"admin-orgs-search-many=100k", largeApp, "/admin/orgs?q=org%209", `data-testid="orgs-next"`},
 		{"admin-orgs-search-none=100k", largeApp, "/admin/orgs?q=nomatch", `data-testid="orgs-empty"`},
 	}
 	for _, pg := range pages {

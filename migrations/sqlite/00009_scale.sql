@@ -10,8 +10,10 @@ CREATE TABLE authz_changes (
 );
 
 -- Lookups that scanned a table at 100k orgs and 1M users.
--- /admin/orgs lists organizations by name, a page at a time.
-CREATE INDEX organizations_name_id ON organizations(name, id);
+-- /admin/orgs lists organizations by name (case-insensitive, in byte
+-- order on both databases), a page at a time, and finds them by the start
+-- of their name: both are ranges of this index.
+CREATE INDEX organizations_lower_name_id ON organizations(LOWER(name), id);
 -- Foreign keys whose ON DELETE actions otherwise scan the referring table
 -- when an org, a connection or a user is deleted.
 CREATE INDEX users_created_by_org_id ON users(created_by_org_id);
@@ -24,5 +26,5 @@ DROP INDEX audit_events_actor_id;
 DROP INDEX sessions_org_id;
 DROP INDEX memberships_last_connection_id;
 DROP INDEX users_created_by_org_id;
-DROP INDEX organizations_name_id;
+DROP INDEX organizations_lower_name_id;
 DROP TABLE authz_changes;
