@@ -9,7 +9,7 @@ FUZZ_FLAGS ?=
 FUZZ_TARGETS := ./app/connector:FuzzParseGroupMappings ./app/connector:FuzzMapClaims \
 	./app/signin:FuzzCallbackQuery ./app/web:FuzzReturnTo
 
-.PHONY: run test test-postgres build generate verify vet vulncheck audit fuzz chromium bench load vendor screenshots clean
+.PHONY: run test test-postgres build generate verify vet vulncheck audit fuzz chromium bench bench-scale load vendor screenshots clean
 
 ## run: start the server on embedded SQLite (./data); the first start prints how to log in.
 run: generate
@@ -75,9 +75,17 @@ fuzz:
 chromium:
 	@bash scripts/ensure-chromium.sh
 
-## bench: Go benchmarks (login flow against the in-process IdP, and the go-oidc floor).
+## bench: Go benchmarks (login flow against the in-process IdP, and the go-oidc floor; the scale
+## benchmarks at their small sizes only: their 100k sizes run with bench-scale, or when -bench names them).
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+## bench-scale: issue 13's benchmarks at 100k orgs × 10 members (1M memberships), 5 runs each (report medians),
+## then the two-instance propagation test at that size with its time targets. Seeds SQLite, or PostgreSQL when
+## ORGSSO_TEST_POSTGRES_URL is set. Takes several minutes.
+bench-scale:
+	ORGSSO_BENCH_LARGE=1 go test -run '^$$' -bench 'AuthzCan|AuthzStart|RoleSync|^BenchmarkPages$$|^BenchmarkLogin$$' -benchmem -count 5 -timeout 60m ./app/authz/ ./app/web/
+	ORGSSO_BENCH_LARGE=1 go test -count=1 -v -run 'TestChangesReachAnotherInstanceByName' -timeout 30m ./app/authz/
 
 ## load: orgsso's login next to a bare go-oidc relying party, each a process against the test IdP, in interleaved rounds
 ## (CPU per login from /proc); LOAD_FLAGS='-mode crowd' for 200 users behind one address. Flags: go run ./e2e/load -h

@@ -145,10 +145,16 @@ func (s *Store) ListMembers(ctx context.Context, orgID int64, query string, page
 	}
 	out := MembersPage{Page: page, PerPage: MembersPerPage}
 	q := s.r(ctx).Table("memberships m").Joins("JOIN users u ON u.id = m.user_id").Where("m.org_id = ?", orgID)
+	var count *gorm.DB
 	if query = strings.ToLower(strings.TrimSpace(query)); query != "" {
 		q = q.Where("u.email LIKE ? ESCAPE '\\'", "%"+likeEscape(query)+"%")
+		count = q.Session(&gorm.Session{})
+	} else {
+		// Every membership has its user (foreign key): counting needs
+		// the org's memberships only, not a join with a million users.
+		count = s.r(ctx).Model(&Membership{}).Where("org_id = ?", orgID)
 	}
-	if err := q.Session(&gorm.Session{}).Count(&out.Total).Error; err != nil {
+	if err := count.Count(&out.Total).Error; err != nil {
 		return out, err
 	}
 	var rows []struct {
@@ -294,9 +300,10 @@ type AccessChange struct {
 func (s *Store) OnAccessChange(fn func(AccessChange)) { s.accessChanged = fn }
 
 // changeAccess runs change in a transaction that also bumps the authz
-// revision, which every instance polls, and tells this instance's listener
-// once it is committed. *userID is read after change ran (it may create
-// the account).
+// revision and logs whose access changed under it (access_changes.go),
+// which every instance polls, and tells this instance's listener once it
+// is committed. *userID is read after change ran (it may create the
+// account).
 func (s *Store) changeAccess(ctx context.Context, userID *int64, orgID int64, change func(tx *gorm.DB) error) error {
 	var rev int64
 	err := s.w(ctx).Transaction(func(tx *gorm.DB) error {
@@ -304,8 +311,10 @@ func (s *Store) changeAccess(ctx context.Context, userID *int64, orgID int64, ch
 			return err
 		}
 		var err error
-		rev, err = bumpAuthzRevision(tx)
-		return err
+		if rev, err = bumpAuthzRevision(tx); err != nil {
+			return err
+		}
+		return logAccessChange(tx, AccessChange{UserID: *userID, OrgID: orgID, Revision: rev})
 	})
 	if err == nil && s.accessChanged != nil {
 		s.accessChanged(AccessChange{UserID: *userID, OrgID: orgID, Revision: rev})

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/casbin/casbin/v2"
@@ -57,7 +58,31 @@ type Enforcer struct {
 	e       *casbin.SyncedEnforcer
 	roles   *roleCache
 	watcher *revisionWatcher
+	// exactDom is set when a policy rule names a domain other than "*":
+	// decisions then depend on the very domain, not only its kind.
+	exactDom bool
+
+	mu        sync.RWMutex
+	decisions map[decisionKey]bool
 }
+
+// decisionKey is everything a decision depends on once the person's
+// standing is known: casbin's answer for the same key never changes, as
+// the policy is fixed when the enforcer is built.
+type decisionKey struct {
+	platform bool   // holds platform_admin (and is not disabled)
+	roles    string // the roles the active membership grants, comma-separated
+	dom      string // "*", orgDom, or the very domain when exactDom
+	obj, act string
+}
+
+// orgDom stands for any org domain in a decisionKey.
+const orgDom = "o:"
+
+// decisionsMax bounds the decisions kept; keys come from the routes'
+// declared permissions and the few role sets, so it is never reached in
+// practice.
+const decisionsMax = 10_000
 
 // PollInterval is how often an instance looks for access changes made by
 // other instances.
@@ -75,6 +100,10 @@ func Domain(orgID int64) string { return "o:" + strconv.FormatInt(orgID, 10) }
 // New builds the enforcer: the policy comes from policies/, roles from
 // memberships through access.
 func New(access AccessReader, log *slog.Logger) (*Enforcer, error) {
+	return newEnforcer(access, log, CacheSize)
+}
+
+func newEnforcer(access AccessReader, log *slog.Logger, cacheSize int) (*Enforcer, error) {
 	m, err := model.NewModelFromString(policies.Model)
 	if err != nil {
 		return nil, fmt.Errorf("casbin model: %w", err)
@@ -90,10 +119,14 @@ func New(access AccessReader, log *slog.Logger) (*Enforcer, error) {
 	if _, err := e.AddPolicies(rules); err != nil {
 		return nil, err
 	}
-	rc := newRoleCache(access, CacheSize)
+	a := &Enforcer{e: e, roles: newRoleCache(access, cacheSize), decisions: map[decisionKey]bool{}}
+	for _, r := range rules {
+		a.exactDom = a.exactDom || r[1] != Platform
+	}
 	// A function, not casbin's g(): casbin memoizes g()'s answers inside
-	// the matcher it compiles once, so they would never see a change.
-	roles := &membershipRoles{cache: rc}
+	// the matcher it compiles once, so they would never see a change. The
+	// subject it is asked about is a standing (standingSubject), already
+	// read from the membership of the domain asked about.
 	e.AddFunction("role", func(args ...any) (any, error) {
 		if len(args) != 3 {
 			return false, fmt.Errorf("authz: role() takes 3 arguments, got %d", len(args))
@@ -101,13 +134,13 @@ func New(access AccessReader, log *slog.Logger) (*Enforcer, error) {
 		sub, _ := args[0].(string)
 		role, _ := args[1].(string)
 		dom, _ := args[2].(string)
-		return roles.has(sub, role, dom), nil
+		return standingHas(sub, role, dom), nil
 	})
-	w, err := newRevisionWatcher(access, PollInterval, log, rc.clear)
+	a.watcher, err = newRevisionWatcher(access, PollInterval, log, a.roles)
 	if err != nil {
 		return nil, fmt.Errorf("authz watcher: %w", err)
 	}
-	return &Enforcer{e: e, roles: rc, watcher: w}, nil
+	return a, nil
 }
 
 // Close stops watching for other instances' changes.
@@ -136,28 +169,77 @@ func policyRules() ([][]string, error) {
 // Can reports whether user may do act on obj in the domain dom (Domain(orgID)
 // or Platform).
 func (a *Enforcer) Can(userID int64, dom, obj, act string) (bool, error) {
-	// Read the standing first, so that a database error is an error here:
-	// casbin's role lookups can only answer yes or no.
-	orgID, _ := parseID(dom, "o:")
-	if _, err := a.roles.get(userID, orgID); err != nil {
-		return false, err
-	}
-	return a.e.Enforce(Subject(userID), dom, obj, act)
+	return a.can(userID, dom, obj, act, true)
 }
 
 // CanAsMember is Can with the user's org roles only, never the platform
 // admin role: for a session that an org's IdP opened, which vouches for the
 // person in that org and nowhere else.
 func (a *Enforcer) CanAsMember(userID int64, dom, obj, act string) (bool, error) {
-	orgID, _ := parseID(dom, "o:")
-	if _, err := a.roles.get(userID, orgID); err != nil {
-		return false, err
-	}
-	return a.e.Enforce(memberSubject(userID), dom, obj, act)
+	return a.can(userID, dom, obj, act, false)
 }
 
-// memberSubject names a user acting with their org roles only.
-func memberSubject(userID int64) string { return "m:" + strconv.FormatInt(userID, 10) }
+// can reads the person's standing in dom (one cached read: their roles
+// there and their platform role), then asks casbin what that standing may
+// do, remembering casbin's answer per standing, not per person: a check is
+// two map lookups whatever the number of orgs and people.
+func (a *Enforcer) can(userID int64, dom, obj, act string, platformRole bool) (bool, error) {
+	orgID, _ := parseID(dom, "o:")
+	acc, err := a.roles.get(userID, orgID)
+	if err != nil {
+		return false, err
+	}
+	k := decisionKey{platform: platformRole && acc.PlatformAdmin && !acc.Disabled, dom: dom, obj: obj, act: act}
+	if orgID != 0 {
+		k.roles = strings.Join(acc.Roles, ",")
+	}
+	if !a.exactDom && dom != Platform {
+		k.dom = orgDom
+	}
+	a.mu.RLock()
+	ok, known := a.decisions[k]
+	a.mu.RUnlock()
+	if known {
+		return ok, nil
+	}
+	ok, err = a.e.Enforce(k.subject(), k.dom, obj, act)
+	if err != nil {
+		return false, err
+	}
+	a.mu.Lock()
+	if len(a.decisions) >= decisionsMax {
+		a.decisions = map[decisionKey]bool{}
+	}
+	a.decisions[k] = ok
+	a.mu.Unlock()
+	return ok, nil
+}
+
+// subject is the standing as the subject casbin's role() reads:
+// "s:<1 if platform admin, else 0>:<org roles>".
+func (k decisionKey) subject() string {
+	p := "0"
+	if k.platform {
+		p = "1"
+	}
+	return "s:" + p + ":" + k.roles
+}
+
+// standingHas answers the model's role(sub, role, dom) for a standing
+// subject: it holds platform_admin in "*" when its platform flag is set,
+// and in any other domain (the one whose membership it was read from) the
+// org roles it lists. Anything else holds nothing.
+func standingHas(sub, role, dom string) bool {
+	rest, ok := strings.CutPrefix(sub, "s:")
+	if !ok || len(rest) < 2 || rest[1] != ':' {
+		return false
+	}
+	if dom == Platform {
+		return role == RolePlatformAdmin && rest[0] == '1'
+	}
+	roles := rest[2:]
+	return roles != "" && slices.Contains(strings.Split(roles, ","), role)
+}
 
 // Roles returns the roles the user holds in the org now (an active
 // membership's), sorted.
@@ -175,7 +257,7 @@ func (a *Enforcer) IsPlatformAdmin(userID int64) bool {
 
 // Changed forgets what this instance cached of a change of access the Store
 // committed (models.Store.OnAccessChange); other instances learn of it from
-// the revision it bumped.
+// the change log under the revision it bumped.
 func (a *Enforcer) Changed(ch models.AccessChange) {
 	a.roles.forget(ch.UserID, ch.OrgID)
 	a.watcher.seen(ch.Revision)

@@ -40,10 +40,18 @@ type benchApp struct {
 	conn models.Connection
 }
 
-func newBenchApp(b testing.TB) *benchApp {
+func newBenchApp(b testing.TB) *benchApp { return newBenchAppOn(b, "") }
+
+// newBenchAppOn is newBenchApp over the database at dbURL, migrated
+// ("": a fresh one).
+func newBenchAppOn(b testing.TB, dbURL string) *benchApp {
 	b.Helper()
 	ctx := context.Background()
-	srv := apptest.Start(b, apptest.Listen(b), nil, nil)
+	var env map[string]string
+	if dbURL != "" {
+		env = map[string]string{"ORGSSO_DATABASE_URL": dbURL}
+	}
+	srv := apptest.Start(b, apptest.Listen(b), env, nil)
 	ip := idp.NewOIDC(b, idp.WithES256())
 	ip.AddClient(idp.Client{ID: apptest.ClientID, Secret: apptest.ClientSecret, RedirectURIs: []string{srv.URL + "/o/acme/oidc/callback"}})
 	ip.AddUser(idp.User{Subject: "bob", Email: "bob@acme.test", EmailVerified: true, Name: "Bob", Groups: []string{"DATA_SCIENCE"}})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -47,16 +48,21 @@ func CleanOrgName(raw string) (string, string) {
 }
 
 func (h *Handlers) orgsPage(c echo.Context, status int, slug, name string, errs components.Errors) error {
-	orgs, err := h.store.ListOrganizations(c.Request().Context())
+	query := strings.TrimSpace(c.QueryParam("q"))
+	after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
+	page, err := h.store.OrganizationsPage(c.Request().Context(), query, after)
 	if err != nil {
 		return err
 	}
 	p := h.layoutProps(c, "Organizations")
 	p.ErrorCount = len(errs)
-	return render(c, status, pages.AdminOrgs(pages.AdminOrgsProps{Layout: p, Orgs: orgs, Slug: slug, Name: name, Errors: errs}))
+	return render(c, status, pages.AdminOrgs(pages.AdminOrgsProps{Layout: p, Page: page, Query: query, After: after,
+		Slug: slug, Name: name, Errors: errs}))
 }
 
-// showOrgs lists every organization for the platform admin.
+// showOrgs lists the organizations for the platform admin, a page at a
+// time (?after=<id of the last org of the previous page>), optionally
+// those whose name starts with ?q or whose slug it is.
 func (h *Handlers) showOrgs(c echo.Context) error {
 	return h.orgsPage(c, http.StatusOK, "", "", nil)
 }

@@ -70,6 +70,21 @@ func (h *Handlers) connStates(ctx context.Context, orgID int64) ([]connState, er
 	return out, nil
 }
 
+// listedStates loads the org's connections with their tests as the
+// connections table shows them, in one query (no configuration,
+// provisioning or secret: the table needs none).
+func (h *Handlers) listedStates(ctx context.Context, orgID int64) ([]connState, error) {
+	rows, err := h.store.ListConnections(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]connState, len(rows))
+	for i, r := range rows {
+		out[i] = connState{conn: r.Connection, latest: r.Latest, passed: r.Passed}
+	}
+	return out, nil
+}
+
 // stateOf finds conn among states.
 func stateOf(states []connState, conn models.Connection) connState {
 	for _, s := range states {
@@ -90,10 +105,11 @@ func usableCount(states []connState) int {
 	return n
 }
 
-// isLastUsable: SSO is on and conn is the only connection members can use,
-// so turning it off or deleting it must also turn SSO off (invariant 2).
-func isLastUsable(org *models.Organization, states []connState, conn models.Connection) bool {
-	return org.SSOEnabled && stateOf(states, conn).usable() && usableCount(states) == 1
+// isLastUsable: SSO is on and s is the only connection members can use
+// (usable is how many they can), so turning it off or deleting it must also
+// turn SSO off (invariant 2).
+func isLastUsable(org *models.Organization, s connState, usable int) bool {
+	return org.SSOEnabled && s.usable() && usable == 1
 }
 
 func presetName(id string) string {
@@ -104,10 +120,17 @@ func presetName(id string) string {
 }
 
 func (h *Handlers) connectionRow(c echo.Context, states []connState, s connState, msg string) components.ConnectionRow {
+	return h.connectionRowOf(c, s, usableCount(states), presetName(s.conn.Preset), msg)
+}
+
+// connectionRowOf is s's row when usable connections are usable and its
+// preset is called provider: a page of many rows works these out once, not
+// once per row.
+func (h *Handlers) connectionRowOf(c echo.Context, s connState, usable int, provider, msg string) components.ConnectionRow {
 	org := currentOrg(c)
 	row := components.ConnectionRow{
-		OrgSlug: org.Slug, CSRF: csrfToken(c), Connection: s.conn, ProviderName: presetName(s.conn.Preset),
-		TestStatus: s.testStatus(), LastUsable: isLastUsable(org, states, s.conn), Message: msg,
+		OrgSlug: org.Slug, CSRF: csrfToken(c), Connection: s.conn, ProviderName: provider,
+		TestStatus: s.testStatus(), LastUsable: isLastUsable(org, s, usable), Message: msg,
 	}
 	if s.latest != nil {
 		row.LastTestID, row.LastTestAt = s.latest.ID, s.latest.FinishedAt
@@ -171,7 +194,7 @@ func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string, r
 // sets it.
 func (h *Handlers) ssoSettingsPageWith(c echo.Context, status int, gate func(*pages.SSOGateProps), rowMsgs map[string]string) error {
 	org := currentOrg(c)
-	states, err := h.connStates(c.Request().Context(), org.ID)
+	states, err := h.listedStates(c.Request().Context(), org.ID)
 	if err != nil {
 		return err
 	}
@@ -184,8 +207,15 @@ func (h *Handlers) ssoSettingsPageWith(c echo.Context, status int, gate func(*pa
 		Gate:          gateProps(c, states, ""),
 	}
 	gate(&p.Gate)
+	usable := usableCount(states)
+	providers := map[string]string{} // preset id → name
 	for _, s := range states {
-		p.Table.Rows = append(p.Table.Rows, h.connectionRow(c, states, s, rowMsgs[s.conn.PublicID]))
+		provider, ok := providers[s.conn.Preset]
+		if !ok {
+			provider = presetName(s.conn.Preset)
+			providers[s.conn.Preset] = provider
+		}
+		p.Table.Rows = append(p.Table.Rows, h.connectionRowOf(c, s, usable, provider, rowMsgs[s.conn.PublicID]))
 		if u := h.signin.InitiateLoginURL(*org, s.conn); u != "" {
 			p.InitiateURLs = append(p.InitiateURLs, pages.InitiateURL{Name: s.conn.DisplayName, PublicID: s.conn.PublicID, URL: u})
 		}
