@@ -26,7 +26,7 @@ type ConnectionListed struct {
 func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]ConnectionListed, error) {
 	rows, err := s.r(ctx).Raw(`SELECT c.id, c.public_id, c.protocol, c.preset, c.display_name, c.logo_url, c.active, c.version,
   c.config_hash, c.updated_at, c.updated_by,
-  l.id, l.config_version, l.config_hash, l.status, l.finished_at, p.id, p.finished_at
+  l.id, l.config_version, l.config_hash, l.status, l.reason, l.finished_at, p.id, p.finished_at
 FROM connections c
 LEFT JOIN test_runs l ON l.id = (SELECT MAX(t.id) FROM test_runs t WHERE t.connection_id = c.id)
 LEFT JOIN test_runs p ON p.id = (SELECT MAX(t.id) FROM test_runs t WHERE t.connection_id = c.id AND t.status = ?
@@ -44,19 +44,20 @@ ORDER BY c.display_name, c.id`, TestPassed, orgID).Rows()
 			lID, lVer sql.NullInt64
 			lHash     sql.NullString
 			lStatus   sql.NullString
+			lReason   sql.NullString
 			lAt, pAt  sql.NullTime
 			pID       sql.NullInt64
 		)
 		if err := rows.Scan(&c.ID, &c.PublicID, &c.Protocol, &c.Preset, &c.DisplayName, &c.LogoURL, &c.Active, &c.Version,
 			&c.ConfigHash, &c.UpdatedAt, &c.UpdatedBy,
-			&lID, &lVer, &lHash, &lStatus, &lAt, &pID, &pAt); err != nil {
+			&lID, &lVer, &lHash, &lStatus, &lReason, &lAt, &pID, &pAt); err != nil {
 			return nil, err
 		}
 		c.OrgID = orgID
 		r := ConnectionListed{Connection: c}
 		if lID.Valid {
 			r.Latest = &TestRun{ID: lID.Int64, ConnectionID: c.ID, ConfigVersion: lVer.Int64, ConfigHash: lHash.String,
-				Status: lStatus.String, FinishedAt: utc(lAt.Time)}
+				Status: lStatus.String, Reason: lReason.String, FinishedAt: utc(lAt.Time)}
 		}
 		if pID.Valid {
 			r.Passed = &TestRun{ID: pID.Int64, ConnectionID: c.ID, ConfigVersion: c.Version, ConfigHash: c.ConfigHash,
