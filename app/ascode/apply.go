@@ -172,7 +172,7 @@ func sortErrors(es Errors) {
 
 // plan is what applying one item does to the stored connection.
 type plan struct {
-	item     Item
+	item         Item
 	existing     *models.Connection
 	changes      []Change
 	secretChange bool
