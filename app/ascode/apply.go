@@ -419,3 +419,51 @@ func (o Options) audit(ctx context.Context, store Store, org models.Organization
 		o.Log.Error("audit", "action", action, "err", err)
 	}
 }
+
+// ErrNameTaken means another connection of the org has the item's name.
+var ErrNameTaken = errors.New("name taken")
+
+// Save creates (target nil) or updates target from one item, as Apply
+// does for each item of a document: for the API's create and update of a
+// single connection, where the connection is named by its id, so an update
+// may rename it. The item's version must be target's. Document problems
+// are Errors; a name another connection has is an Errors for "name"
+// wrapping ErrNameTaken.
+func Save(ctx context.Context, store Store, sealer *secrets.Sealer, org models.Organization, it Item, target *models.Connection, opts Options) (Result, error) {
+	items := []Item{it}
+	if err := ResolveSecrets(items, opts); err != nil {
+		return Result{}, err
+	}
+	if err := Validate(items); err != nil {
+		return Result{}, err
+	}
+	it = items[0]
+	conns, err := store.Connections(ctx, org.ID)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, c := range conns {
+		if c.NameKey == nameKey(it.Name) && (target == nil || c.ID != target.ID) {
+			return Result{}, nameTakenError{Errors{{Item: it.Index, Name: it.Name, Field: "name",
+				Message: "a connection named " + c.DisplayName + " already exists; choose another name"}}}
+		}
+	}
+	if target == nil && it.Secret == "" {
+		return Result{}, Errors{{Item: it.Index, Name: it.Name, Field: "config.clientSecret", Message: "a new connection needs its client secret"}}
+	}
+	pl := plan{item: it, existing: target}
+	return applyOne(ctx, store, sealer, org, &pl, opts), nil
+}
+
+// nameTakenError is the Errors of a taken name, which also is ErrNameTaken.
+type nameTakenError struct{ Errors }
+
+func (nameTakenError) Is(target error) bool { return target == ErrNameTaken }
+
+func (e nameTakenError) As(target any) bool {
+	if p, ok := target.(*Errors); ok {
+		*p = e.Errors
+		return true
+	}
+	return false
+}

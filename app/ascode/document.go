@@ -131,6 +131,36 @@ func Parse(data []byte) ([]Item, error) {
 	return items, nil
 }
 
+// ParseItem reads one connection (a map in the document's item shape),
+// such as the body of the API's create and update.
+func ParseItem(data []byte) (Item, error) {
+	if len(data) > MaxDocument {
+		return Item{}, Errors{{Message: fmt.Sprintf("the body is larger than %d bytes", MaxDocument)}}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Item{}, Errors{{Message: "not valid JSON or YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+	}
+	n := &root
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	if n.Kind != yaml.MappingNode {
+		return Item{}, Errors{{Message: "want one connection: an object with type, name, config …, got " + describe(n)}}
+	}
+	p := &parser{}
+	it := Item{Index: 1}
+	p.item = &it
+	p.readItem(n)
+	if len(p.errs) > 0 {
+		for _, e := range p.errs {
+			e.Item = 0 // one connection: its fields say enough
+		}
+		return Item{}, p.errs
+	}
+	return it, nil
+}
+
 // parser collects the problems of one document.
 type parser struct {
 	errs Errors

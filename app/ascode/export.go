@@ -126,3 +126,9 @@ func marshal(v any) ([]byte, error) {
 func ExportJSON(ctx context.Context, store Store, orgID int64) (any, error) {
 	return exportItems(ctx, store, orgID)
 }
+
+// ExportConnection is one connection in the document's shape (no secret),
+// with its latest test if any, ready to be written as JSON or YAML.
+func ExportConnection(c models.Connection, latest *models.TestRun) (any, error) {
+	return exportOne(c, latest)
+}

@@ -13,7 +13,9 @@ import (
 // because the change itself has already happened.
 func (h *Handlers) audit(c echo.Context, orgID *int64, action, target, details string) {
 	ev := models.AuditEvent{OrgID: orgID, Action: action, Target: target, Details: details, IP: c.RealIP()}
-	if u := currentUser(c); u != nil {
+	if t := currentToken(c); t != nil {
+		ev.ActorEmail = tokenActor(t)
+	} else if u := currentUser(c); u != nil {
 		ev.ActorID = &u.ID
 		ev.ActorEmail = u.Email
 	}
