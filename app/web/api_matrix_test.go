@@ -23,6 +23,7 @@ type apiFixture struct {
 	connA                                        models.Connection
 	invA                                         models.Invite
 	domA                                         models.VerifiedDomain
+	memberA                                      models.User // a pending user of A, the {user}
 	read, write, expired, revoked, otherOrgWrite string
 }
 
@@ -51,6 +52,8 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	f.a, f.b = e.org("alpha", "Alpha"), e.org("beta", "Beta")
 	admin := e.user("admin@example.com")
 	e.grant(admin, f.a, "admin")
+	f.memberA = e.user("member@example.com")
+	e.grantPending(f.memberA, f.a, "user")
 	for _, o := range []models.Organization{f.a, f.b} {
 		conn, err := e.store.CreateConnection(ctx, o.ID, models.Connection{Protocol: models.ProtocolOIDC, Preset: "custom",
 			DisplayName: "Main IdP", Active: true, Config: apiConnConfig, Provisioning: `{"jit":true}`})
@@ -154,6 +157,8 @@ var apiRoutes = []apiRoute{
 	{method: "POST", path: "/connections/:conn/test", write: true, ok: 200},
 	{method: "GET", path: "/connections/:conn/tests", ok: 200},
 	{method: "GET", path: "/members", ok: 200},
+	{method: "PATCH", path: "/members/:user", write: true, ok: 200, body: func(*apiFixture) string { return `{"role":"admin","status":"active"}` }},
+	{method: "DELETE", path: "/members/:user", write: true, ok: 204},
 	{method: "GET", path: "/invites", ok: 200},
 	{method: "POST", path: "/invites", write: true, ok: 201, body: func(*apiFixture) string { return `{"email":"new@example.com","role":"user"}` }},
 	{method: "DELETE", path: "/invites/:invite", write: true, ok: 204},
@@ -166,7 +171,7 @@ var apiRoutes = []apiRoute{
 
 func (f *apiFixture) url(r apiRoute, o models.Organization) string {
 	p := strings.NewReplacer("\\:", ":", ":conn", f.connA.PublicID, ":invite", strconv.FormatInt(f.invA.ID, 10),
-		":domain", strconv.FormatInt(f.domA.ID, 10)).Replace(r.path)
+		":domain", strconv.FormatInt(f.domA.ID, 10), ":user", strconv.FormatInt(f.memberA.ID, 10)).Replace(r.path)
 	return "/api/v1/orgs/" + o.Slug + p
 }
 

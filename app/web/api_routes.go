@@ -26,6 +26,8 @@ func (h *Handlers) apiRoutes(e *echo.Echo) {
 	api.GET("/connections/:conn/tests", h.apiTestRuns, read("connections"))
 
 	api.GET("/members", h.apiMembers, read("members"))
+	api.PATCH("/members/:user", h.apiUpdateMember, write("members"))
+	api.DELETE("/members/:user", h.apiRemoveMember, write("members"))
 	api.GET("/invites", h.apiInvites, read("members"))
 	api.POST("/invites", h.apiCreateInvite, write("members"))
 	api.DELETE("/invites/:invite", h.apiRevokeInvite, write("members"))

@@ -279,3 +279,52 @@ func TestTokensPageCreatesShowsOnceAndRevokes(t *testing.T) {
 		t.Errorf("audit %s", acts)
 	}
 }
+
+func TestAPIMemberChangesKeepAnAdmin(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t)
+	e := f.e
+	admin, err := e.store.UserByEmail(t.Context(), "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/orgs/alpha/members/" + strconv.FormatInt(admin.ID, 10)
+	before := e.snapshot()
+	for _, body := range []string{`{"role":"user"}`, `{"status":"disabled"}`} {
+		var got struct{ Code string }
+		res := e.call("PATCH", path, f.write, "application/json", body)
+		res.json(t, &got)
+		if res.status != http.StatusConflict || got.Code != "last_admin" {
+			t.Errorf("%s on the only admin: %d %s", body, res.status, res.body)
+		}
+	}
+	if res := e.call("DELETE", path, f.write, "", ""); res.status != http.StatusConflict {
+		t.Errorf("removing the only admin: %d %s", res.status, res.body)
+	}
+	var got struct{ Field string }
+	res := e.call("PATCH", path, f.write, "application/json", `{"role":"owner"}`)
+	res.json(t, &got)
+	if res.status != http.StatusUnprocessableEntity || got.Field != "role" {
+		t.Errorf("unknown role: %d %s", res.status, res.body)
+	}
+	res = e.call("PATCH", path, f.write, "application/json", `{"rank":"user"}`)
+	res.json(t, &got)
+	if res.status != http.StatusUnprocessableEntity || got.Field != "rank" {
+		t.Errorf("unknown key: %d %s", res.status, res.body)
+	}
+	e.assertUnchanged(before)
+	// The pending member becomes an active admin; then the first admin may go.
+	res = e.call("PATCH", "/api/v1/orgs/alpha/members/"+strconv.FormatInt(f.memberA.ID, 10), f.write, "application/json", `{"role":"admin","status":"active"}`)
+	if res.status != 200 || !strings.Contains(res.body, `"status":"active"`) || !strings.Contains(res.body, `"roles":["admin"]`) {
+		t.Fatalf("promote: %d %s", res.status, res.body)
+	}
+	if res := e.call("DELETE", path, f.write, "", ""); res.status != http.StatusNoContent {
+		t.Errorf("removing the first admin once another exists: %d %s", res.status, res.body)
+	}
+	acts := strings.Join(e.auditActions(&f.a), " ")
+	for _, a := range []string{"member.role", "member.activate", "member.remove"} {
+		if !strings.Contains(acts, a) {
+			t.Errorf("audit lacks %s: %s", a, acts)
+		}
+	}
+}

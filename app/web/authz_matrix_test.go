@@ -139,7 +139,6 @@ var matrixRoutes = []matrixRoute{
 	{method: "POST", path: "/o/:org/settings/tokens/:token/revoke", kind: kindOrgAdmin},
 }
 
-
 // connectionForm would save a connection, were it let through.
 func connectionForm(f *matrixFixture, o models.Organization) url.Values {
 	return url.Values{
