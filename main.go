@@ -243,7 +243,7 @@ func membersCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []st
 
 // connectionsCmd exports or applies an org's connections as code.
 func connectionsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
-	const usage = "usage: orgsso connections export --org SLUG | orgsso connections apply --org SLUG -f FILE|- [--dry-run]"
+	const usage = "usage: orgsso connections export --org SLUG [--connection NAME --version N] | orgsso connections apply --org SLUG -f FILE|- [--dry-run]"
 	if len(args) == 0 || (args[0] != "export" && args[0] != "apply") {
 		return errors.New(usage)
 	}
@@ -251,10 +251,12 @@ func connectionsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args 
 	slug := fs.String("org", "", "the org's slug")
 	file := fs.String("f", "", "the document to apply (- for standard input)")
 	dryRun := fs.Bool("dry-run", false, "show what would change and change nothing")
+	connName := fs.String("connection", "", "export: the connection (display name or id) whose --version to print")
+	version := fs.Int64("version", 0, "export: print this saved version of --connection")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *slug == "" || (args[0] == "apply" && *file == "") {
+	if *slug == "" || (args[0] == "apply" && *file == "") || ((*connName == "") != (*version == 0)) {
 		return errors.New(usage)
 	}
 	var doc []byte
@@ -272,6 +274,14 @@ func connectionsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args 
 	org, err := a.Store.OrganizationBySlug(ctx, *slug)
 	if err != nil {
 		return fmt.Errorf("--org %s: %w", *slug, err)
+	}
+	if args[0] == "export" && *version != 0 {
+		out, err := a.ExportVersion(ctx, org, *connName, *version)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(out)
+		return err
 	}
 	if args[0] == "export" {
 		out, err := ascode.Export(ctx, a.Store, org.ID)

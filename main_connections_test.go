@@ -70,6 +70,17 @@ func TestConnectionsAsCode(t *testing.T) {
 	if again, _ := runCLI(t, dir, "connections", "export", "--org", "acme"); again != exported {
 		t.Errorf("a refused document changed the org:\n%s\nwant\n%s", again, exported)
 	}
+	changed := strings.Replace(exported, "clientID: abc", "clientID: v2", 1)
+	if out, err := runCLIWith(t, dir, changed, "connections", "apply", "--org", "acme", "-f", "-"); err != nil || !strings.Contains(out, "Okta: updated") {
+		t.Fatalf("update: %q, %v", out, err)
+	}
+	v1, err := runCLI(t, dir, "connections", "export", "--org", "acme", "--connection", "okta", "--version", "1")
+	if err != nil || !strings.Contains(v1, "clientID: abc") || !strings.Contains(v1, "version: 1") || strings.Contains(v1, secret) {
+		t.Fatalf("export --version 1: %q, %v", v1, err)
+	}
+	if _, err := runCLI(t, dir, "connections", "export", "--org", "acme", "--connection", "okta", "--version", "9"); err == nil || !strings.Contains(err.Error(), "no version 9") {
+		t.Errorf("export of a version that does not exist: %v", err)
+	}
 	stale := strings.Replace(exported, "version: 1", "version: 9", 1)
 	stale = strings.Replace(stale, "clientID: abc", "clientID: changed", 1)
 	out, err = runCLIWith(t, dir, stale, "connections", "apply", "--org", "acme", "-f", "-")

@@ -12,6 +12,7 @@ import (
 	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/web"
 	"github.com/orgsso/orgsso/models"
+	"github.com/orgsso/orgsso/models/names"
 )
 
 // operator is the actor of changes made on the command line.
@@ -46,6 +47,28 @@ func (a *App) ApplyConnections(ctx context.Context, org models.Organization, doc
 		Actor:    ascode.Actor{Email: operator, Via: "config as code (command line)"},
 		Log:      a.Log,
 	})
+}
+
+// ExportVersion prints one saved version of the org's connection named
+// (by display name or public id) as a one-item document.
+func (a *App) ExportVersion(ctx context.Context, org models.Organization, connection string, version int64) ([]byte, error) {
+	conns, err := a.Store.Connections(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range conns {
+		if c.PublicID == connection || names.Equal(c.DisplayName, connection) {
+			v, err := a.Store.ConnectionVersionAt(ctx, org.ID, c.ID, version)
+			if errors.Is(err, models.ErrNotFound) {
+				return nil, fmt.Errorf("--version: %s has no version %d (it is at version %d)", c.DisplayName, version, c.Version)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return ascode.ExportVersion(c, v)
+		}
+	}
+	return nil, fmt.Errorf("--connection: %s has no connection %q", org.Slug, connection)
 }
 
 // InviteMember invites an email to an org with a role, as the operator,

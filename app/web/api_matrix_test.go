@@ -73,6 +73,12 @@ func newAPIFixture(t *testing.T) *apiFixture {
 			t.Fatal(err)
 		}
 		if o.ID == f.a.ID {
+			// A second version, so that there is an earlier one to restore.
+			conn.Config = strings.Replace(conn.Config, `"clientID":"x"`, `"clientID":"x2"`, 1)
+			conn.ConfigHash = conn.Fingerprint()
+			if conn, err = e.store.UpdateConnection(ctx, o.ID, conn); err != nil {
+				t.Fatal(err)
+			}
 			f.connA, f.invA, f.domA = conn, inv, d
 			e.resolver.set("_orgsso-challenge."+d.Domain, "orgsso-verification=challenge-"+o.Slug)
 		}
@@ -156,6 +162,11 @@ var apiRoutes = []apiRoute{
 	{method: "POST", path: "/connections/:conn/deactivate", write: true, ok: 200},
 	{method: "POST", path: "/connections/:conn/test", write: true, ok: 200},
 	{method: "GET", path: "/connections/:conn/tests", ok: 200},
+	{method: "GET", path: "/connections/:conn/versions", ok: 200},
+	{method: "GET", path: "/connections/:conn/versions/:version", ok: 200},
+	{method: "POST", path: "/connections/:conn/versions/:version/restore", write: true, ok: 200, body: func(f *apiFixture) string {
+		return `{"version":2}` // the fixture's connection A was saved twice: version 1 is restored as 3
+	}},
 	{method: "GET", path: "/members", ok: 200},
 	{method: "PATCH", path: "/members/:user", write: true, ok: 200, body: func(*apiFixture) string { return `{"role":"admin","status":"active"}` }},
 	{method: "DELETE", path: "/members/:user", write: true, ok: 204},
@@ -171,7 +182,7 @@ var apiRoutes = []apiRoute{
 
 func (f *apiFixture) url(r apiRoute, o models.Organization) string {
 	p := strings.NewReplacer("\\:", ":", ":conn", f.connA.PublicID, ":invite", strconv.FormatInt(f.invA.ID, 10),
-		":domain", strconv.FormatInt(f.domA.ID, 10), ":user", strconv.FormatInt(f.memberA.ID, 10)).Replace(r.path)
+		":domain", strconv.FormatInt(f.domA.ID, 10), ":user", strconv.FormatInt(f.memberA.ID, 10), ":version", "1").Replace(r.path)
 	return "/api/v1/orgs/" + o.Slug + p
 }
 

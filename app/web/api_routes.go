@@ -24,6 +24,9 @@ func (h *Handlers) apiRoutes(e *echo.Echo) {
 	api.POST("/connections/:conn/deactivate", h.apiSetActive(false), write("connections"))
 	api.POST("/connections/:conn/test", h.apiStartTest, write("connections"))
 	api.GET("/connections/:conn/tests", h.apiTestRuns, read("connections"))
+	api.GET("/connections/:conn/versions", h.apiConnectionVersions, read("connections"))
+	api.GET("/connections/:conn/versions/:version", h.apiConnectionVersion, read("connections"))
+	api.POST("/connections/:conn/versions/:version/restore", h.apiRestoreVersion, write("connections"))
 
 	api.GET("/members", h.apiMembers, read("members"))
 	api.PATCH("/members/:user", h.apiUpdateMember, write("members"))

@@ -132,6 +132,11 @@ var matrixRoutes = []matrixRoute{
 	}},
 	{method: "GET", path: "/o/:org/settings/sso/connections/:conn/tests/:test", kind: kindOrgAdmin},
 
+	{method: "GET", path: "/o/:org/settings/sso/connections/:conn/history", kind: kindOrgAdmin},
+	// Version 1 is the current one: restoring it is let through and changes nothing.
+	{method: "POST", path: "/o/:org/settings/sso/connections/:conn/history/:version/restore", kind: kindOrgAdmin, lenient: true, form: func(f *matrixFixture, o models.Organization) url.Values {
+		return url.Values{"current": {strconv.FormatInt(f.conn(o).Version, 10)}}
+	}},
 	{method: "GET", path: "/o/:org/settings/tokens", kind: kindOrgAdmin},
 	{method: "POST", path: "/o/:org/settings/tokens", kind: kindOrgAdmin, shows: true, form: func(*matrixFixture, models.Organization) url.Values {
 		return url.Values{"name": {"matrix"}, "scope": {"write"}}
@@ -274,7 +279,7 @@ func (f *matrixFixture) url(path string, o models.Organization) string {
 	}
 	r := strings.NewReplacer(":org", o.Slug, ":user", strconv.FormatInt(member.ID, 10),
 		":conn", f.conn(o).PublicID, ":test", strconv.FormatInt(run.ID, 10),
-		":invite", strconv.FormatInt(inv.ID, 10), ":domain", strconv.FormatInt(dom.ID, 10), ":token", strconv.FormatInt(tok.ID, 10))
+		":invite", strconv.FormatInt(inv.ID, 10), ":domain", strconv.FormatInt(dom.ID, 10), ":token", strconv.FormatInt(tok.ID, 10), ":version", "1")
 	return r.Replace(path)
 }
 

@@ -86,6 +86,8 @@ func (h *Handlers) routes(e *echo.Echo) {
 	org.POST("/settings/domains/:domain/verify", h.verifyDomain, h.RequirePermission("sso", "write"))
 	org.POST("/settings/domains/:domain/remove", h.removeDomain, h.RequirePermission("sso", "write"))
 	h.ssoSettingsRoutes(org)
+	org.GET("/settings/sso/connections/:conn/history", h.showConnectionHistory, h.RequirePermission("connections", "read"))
+	org.POST("/settings/sso/connections/:conn/history/:version/restore", h.restoreConnectionVersion, h.RequirePermission("connections", "write"))
 	org.GET("/settings/tokens", h.showTokens, h.RequirePermission("tokens", "write"))
 	org.POST("/settings/tokens", h.createToken, h.RequirePermission("tokens", "write"))
 	org.POST("/settings/tokens/:token/revoke", h.revokeToken, h.RequirePermission("tokens", "write"))
