@@ -215,14 +215,6 @@ func (s *Store) UpdateConnectionNoted(ctx context.Context, orgID int64, c Connec
 	return saved, nil
 }
 
-// connectionFromWriter reads a row through the writer, so a read right after
-// a write sees it on every database.
-func (s *Store) connectionFromWriter(ctx context.Context, orgID, id int64) (Connection, error) {
-	var out Connection
-	err := s.w(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&out).Error
-	return out, translate(err)
-}
-
 // SetConnectionActive switches a connection on or off. Activation does not
 // change the configuration, so the version and any passed test stay.
 func (s *Store) SetConnectionActive(ctx context.Context, orgID, id int64, active bool, by string) error {
