@@ -78,6 +78,8 @@ var matrixRoutes = []matrixRoute{
 		return url.Values{"name": {"Created"}, "slug": {"created"}}
 	}},
 	{method: "GET", path: "/admin/settings", kind: kindPlatform},
+	{method: "GET", path: "/admin/audit", kind: kindPlatform},
+	{method: "GET", path: "/admin/audit.csv", kind: kindPlatform},
 	{method: "POST", path: "/admin/settings", kind: kindPlatform, form: func(*matrixFixture, models.Organization) url.Values {
 		return url.Values{"allow_signup": {"true"}}
 	}},
@@ -91,6 +93,7 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", path: "/o/:org", kind: kindOrgMember},
 	{method: "GET", path: "/o/:org/members", kind: kindOrgAdmin},
 	{method: "GET", path: "/o/:org/audit", kind: kindOrgAdmin},
+	{method: "GET", path: "/o/:org/audit.csv", kind: kindOrgAdmin},
 	{method: "POST", path: "/o/:org/members", kind: kindOrgAdmin, shows: true, form: func(*matrixFixture, models.Organization) url.Values {
 		return url.Values{"email": {"free@example.com"}, "role": {"admin"}}
 	}},

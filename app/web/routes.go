@@ -64,6 +64,8 @@ func (h *Handlers) routes(e *echo.Echo) {
 	// The permission comes first: it is the platform's, whatever org is named.
 	platform.POST("/orgs/:org/rename", h.renameOrg, h.RequirePermission("orgs", "write"), h.resolveOrg)
 	platform.POST("/orgs/:org/delete", h.deleteOrg, h.RequirePermission("orgs", "write"), h.resolveOrg)
+	platform.GET("/audit", h.showAudit, h.RequirePermission("audit", "read"))
+	platform.GET("/audit.csv", h.exportAuditCSV, h.RequirePermission("audit", "read"))
 	platform.GET("/settings", h.showSettings, h.RequirePermission("settings", "read"))
 	platform.POST("/settings", h.saveSettings, h.RequirePermission("settings", "write"))
 
@@ -81,6 +83,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	org.POST("/members/:user/enable", h.setMemberStatus(models.StatusActive, "member.enable", "is enabled again", models.StatusDisabled),
 		h.RequirePermission("members", "write"))
 	org.GET("/audit", h.showAudit, h.RequirePermission("audit", "read"))
+	org.GET("/audit.csv", h.exportAuditCSV, h.RequirePermission("audit", "read"))
 	org.GET("/settings/domains", h.showDomains, h.RequirePermission("sso", "write"))
 	org.POST("/settings/domains", h.addDomain, h.RequirePermission("sso", "write"))
 	org.POST("/settings/domains/:domain/verify", h.verifyDomain, h.RequirePermission("sso", "write"))

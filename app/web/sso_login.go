@@ -176,6 +176,7 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 			conn = res.Connection.PublicID
 		}
 		h.metrics.Logins.WithLabelValues(conn, models.ProtocolOIDC, problemCode(err)).Inc()
+		h.auditSigninFailure(c, org, res, err)
 		return h.loginProblem(c, err)
 	}
 	return h.finishLogin(c, org, res)
