@@ -37,6 +37,11 @@ func (h *Handlers) routes(e *echo.Echo) {
 	// An invite link: public, the page says how to accept it.
 	app.GET("/invite/:token", h.showInvite)
 	app.POST("/invite/:token/accept", h.acceptInvite, h.requireLogin)
+	// A setup link: the one connection it names and its test, nothing else.
+	app.GET("/setup/-/tests/:test", h.showSetupTestResult)
+	app.GET("/setup/:token", h.showSetup)
+	app.POST("/setup/:token", h.saveSetup)
+	app.GET("/setup/:token/test", h.startSetupTest)
 
 	// The member side of SSO: open to everyone, protected by single-use state.
 	sso := app.Group("/o/:org", h.resolveSigninOrg)
@@ -91,6 +96,9 @@ func (h *Handlers) routes(e *echo.Echo) {
 	h.ssoSettingsRoutes(org)
 	org.GET("/settings/sso/connections/:conn/history", h.showConnectionHistory, h.RequirePermission("connections", "read"))
 	org.POST("/settings/sso/connections/:conn/history/:version/restore", h.restoreConnectionVersion, h.RequirePermission("connections", "write"))
+	org.GET("/settings/setup-links", h.showSetupLinks, h.RequirePermission("connections", "write"))
+	org.POST("/settings/setup-links", h.createSetupLink, h.RequirePermission("connections", "write"))
+	org.POST("/settings/setup-links/:link/revoke", h.revokeSetupLink, h.RequirePermission("connections", "write"))
 	org.GET("/settings/tokens", h.showTokens, h.RequirePermission("tokens", "write"))
 	org.POST("/settings/tokens", h.createToken, h.RequirePermission("tokens", "write"))
 	org.POST("/settings/tokens/:token/revoke", h.revokeToken, h.RequirePermission("tokens", "write"))

@@ -164,6 +164,9 @@ func (h *Handlers) ssoCallback(c echo.Context) error {
 	}
 	if res.IsTest && res.TestRun.ID != 0 {
 		h.metrics.TestRuns.WithLabelValues(res.Connection.Protocol, res.TestRun.Status).Inc()
+		if res.ReturnTo == setupTestsPath { // begun through a setup link (setup_links.go)
+			return h.finishSetupTest(c, org, res)
+		}
 		h.audit(c, &org.ID, "connection.test", res.Connection.DisplayName,
 			"version="+itoa64(res.TestRun.ConfigVersion)+" result="+res.TestRun.Status)
 		if err == nil || h.mayTest(c, org) {
