@@ -94,6 +94,19 @@ func TestAPICreateRefusesTakenNameAndKeepsSecretsOut(t *testing.T) {
 	if res.status != http.StatusCreated || strings.Contains(res.body, "api-secret-value") {
 		t.Fatalf("create: %d %s", res.status, res.body)
 	}
+	// The API never reads the server's environment or files for a secret.
+	before := e.snapshot()
+	for _, key := range []string{"clientSecretEnv: PATH", "clientSecretFile: /etc/hostname"} {
+		doc := "- type: oidc\n  name: Sneaky\n  config: {issuer: https://s.example.com, discovery: false, authorizationURL: https://s.example.com/a, " +
+			"tokenURL: https://s.example.com/t, jwksURL: https://s.example.com/k, clientID: s, " + key + "}\n"
+		res := e.call("POST", "/api/v1/orgs/alpha/connections:apply", f.write, "application/yaml", doc)
+		var bad struct{ Code, Field, Message string }
+		res.json(t, &bad)
+		if res.status != http.StatusUnprocessableEntity || !strings.HasPrefix(bad.Field, "config.clientSecret") || !strings.Contains(bad.Message, "send clientSecret") {
+			t.Errorf("%s through the API: %d %s", key, res.status, res.body)
+		}
+	}
+	e.assertUnchanged(before)
 	for _, path := range []string{"/connections", "/connections:export", "/connections:export?format=json"} {
 		if r := e.call("GET", "/api/v1/orgs/alpha"+path, f.read, "", ""); r.status != 200 || strings.Contains(r.body, "api-secret-value") ||
 			!strings.Contains(r.body, "Second") {
