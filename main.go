@@ -5,6 +5,11 @@
 //	orgsso admin create --email E --password P       create or reset a platform admin
 //	orgsso orgs create --slug S --name N [--admin E] create an organization
 //	orgsso orgs list                                 list organizations
+//	orgsso members add|invite --org S --email E [--role R]
+//	                                                 add a person to an org, or invite them
+//	orgsso connections export --org S                print the org's connections as YAML
+//	orgsso connections apply --org S -f FILE|- [--dry-run]
+//	                                                 create or update connections from YAML
 //	orgsso secrets rotate                            seal every stored secret again under the newest key
 //	orgsso healthcheck                               exit 0 when /healthz answers (for containers)
 //
@@ -26,6 +31,7 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app"
+	"github.com/orgsso/orgsso/app/ascode"
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/web"
 	"github.com/orgsso/orgsso/models"
@@ -33,7 +39,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "orgsso:", err)
@@ -41,7 +47,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
@@ -79,13 +85,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return orgsCmd(ctx, cfg, log, args, stdout)
 	case "members":
 		return membersCmd(ctx, cfg, log, args, stdout)
+	case "connections":
+		return connectionsCmd(ctx, cfg, log, args, stdin, stdout)
 	case "secrets":
 		return secretsCmd(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: orgsso [serve|migrate|admin create|orgs create|orgs list|members add|secrets rotate|healthcheck]")
+		fmt.Fprintln(stdout, "usage: orgsso [serve|migrate|admin create|orgs create|orgs list|members add|members invite|connections export|connections apply|secrets rotate|healthcheck]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, migrate, admin create, orgs create, orgs list, members add, secrets rotate, healthcheck)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, migrate, admin create, orgs create, orgs list, members add, members invite, connections export, connections apply, secrets rotate, healthcheck)", cmd)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -197,11 +205,11 @@ func healthcheck(ctx context.Context) error {
 }
 
 func membersCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	const usage = "usage: orgsso members add --org SLUG --email EMAIL [--role admin|user]"
-	if len(args) == 0 || args[0] != "add" {
+	const usage = "usage: orgsso members add|invite --org SLUG --email EMAIL [--role admin|user]"
+	if len(args) == 0 || (args[0] != "add" && args[0] != "invite") {
 		return errors.New(usage)
 	}
-	fs := flag.NewFlagSet("members add", flag.ContinueOnError)
+	fs := flag.NewFlagSet("members "+args[0], flag.ContinueOnError)
 	slug := fs.String("org", "", "the org's slug")
 	email := fs.String("email", "", "the person's email")
 	role := fs.String("role", authz.RoleUser, "admin or user")
@@ -223,7 +231,97 @@ func membersCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []st
 	if err != nil {
 		return fmt.Errorf("--org %s: %w", *slug, err)
 	}
+	if args[0] == "invite" {
+		// The scripted path: the same invite an admin makes on the members
+		// page, whether or not the email has an account.
+		link, err := a.InviteMember(ctx, org, *email, *role)
+		if err != nil {
+			return fmt.Errorf("invite %s to %s: %w", *email, org.Slug, err)
+		}
+		fmt.Fprintf(stdout, "%s invited to %s as %s. Send them this link (single use, 7 days):\n%s\n", strings.ToLower(strings.TrimSpace(*email)), org.Slug, *role, link)
+		return nil
+	}
 	return addMember(ctx, a, org, *email, *role, stdout)
+}
+
+// connectionsCmd exports or applies an org's connections as code.
+func connectionsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+	const usage = "usage: orgsso connections export --org SLUG [--connection NAME --version N] | orgsso connections apply --org SLUG -f FILE|- [--dry-run]"
+	if len(args) == 0 || (args[0] != "export" && args[0] != "apply") {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("connections "+args[0], flag.ContinueOnError)
+	slug := fs.String("org", "", "the org's slug")
+	file := fs.String("f", "", "the document to apply (- for standard input)")
+	dryRun := fs.Bool("dry-run", false, "show what would change and change nothing")
+	connName := fs.String("connection", "", "export: the connection (display name or id) whose --version to print")
+	version := fs.Int64("version", 0, "export: print this saved version of --connection")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *slug == "" || (args[0] == "apply" && *file == "") || ((*connName == "") != (*version == 0)) {
+		return errors.New(usage)
+	}
+	var doc []byte
+	if args[0] == "apply" {
+		var err error
+		if doc, err = readDocument(*file, stdin); err != nil {
+			return err
+		}
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	org, err := a.Store.OrganizationBySlug(ctx, *slug)
+	if err != nil {
+		return fmt.Errorf("--org %s: %w", *slug, err)
+	}
+	if args[0] == "export" && *version != 0 {
+		out, err := a.ExportVersion(ctx, org, *connName, *version)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(out)
+		return err
+	}
+	if args[0] == "export" {
+		out, err := ascode.Export(ctx, a.Store, org.ID)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(out)
+		return err
+	}
+	results, err := a.ApplyConnections(ctx, org, doc, *dryRun)
+	if err != nil {
+		return fmt.Errorf("nothing applied:\n%w", err)
+	}
+	text, failed := app.FormatResults(results, *dryRun)
+	fmt.Fprint(stdout, text)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d connections failed; the others were applied as shown", failed, len(results))
+	}
+	return nil
+}
+
+// readDocument reads a document from a file, or standard input for "-".
+func readDocument(name string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader = stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	doc, err := io.ReadAll(io.LimitReader(r, ascode.MaxDocument+1))
+	if err != nil {
+		return nil, fmt.Errorf("-f %s: %w", name, err)
+	}
+	return doc, nil
 }
 
 // addMember runs the operator's trusted add: an existing account joins the

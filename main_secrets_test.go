@@ -58,7 +58,7 @@ func rotateCLI(t *testing.T, vars map[string]string) (string, error) {
 		t.Setenv(k, vars[k])
 	}
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), []string{"secrets", "rotate"}, &out, &errOut)
+	err := run(context.Background(), []string{"secrets", "rotate"}, strings.NewReader(""), &out, &errOut)
 	return out.String(), err
 }
 

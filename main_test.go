@@ -15,10 +15,16 @@ import (
 // runCLI runs the binary's command line on a data folder of its own.
 func runCLI(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
+	return runCLIWith(t, dir, "", args...)
+}
+
+// runCLIWith runs the command line with stdin as its standard input.
+func runCLIWith(t *testing.T, dir, stdin string, args ...string) (string, error) {
+	t.Helper()
 	t.Setenv("ORGSSO_DATA_DIR", dir)
 	t.Setenv("ORGSSO_DATABASE_URL", dir+"/orgsso.db")
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, &out, &errOut)
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), err
 }
 

@@ -272,13 +272,7 @@ func (a *App) purgeLoop(ctx context.Context) {
 func (a *App) AddMember(ctx context.Context, org models.Organization, email, role string) (inviteLink string, err error) {
 	user, err := a.Store.UserByEmail(ctx, email)
 	if errors.Is(err, models.ErrNotFound) {
-		token := secrets.Token()
-		_, err := a.Store.CreateInvite(ctx, org.ID, models.Invite{Email: email, Role: role, TokenHash: secrets.Hash(token), CreatedByEmail: "operator"})
-		if err != nil {
-			return "", err
-		}
-		_ = a.Store.Audit(ctx, models.AuditEvent{OrgID: &org.ID, ActorEmail: "operator", Action: "invite.create", Target: email, Details: "role=" + role})
-		return web.InviteURL(a.Config.BaseURL, token), nil
+		return a.InviteMember(ctx, org, email, role)
 	}
 	if err != nil {
 		return "", err

@@ -184,32 +184,45 @@ FROM connections WHERE org_id = ? AND id = ?`
 // c.Version, and bumps the version; ErrConflict when someone saved in
 // between (or the new name is taken: its names.Key is another's).
 func (s *Store) UpdateConnection(ctx context.Context, orgID int64, c Connection) (Connection, error) {
-	defer s.cache.clear()
-	res := s.w(ctx).Model(&Connection{}).Where("org_id = ? AND id = ? AND version = ?", orgID, c.ID, c.Version).
-		Updates(map[string]any{
-			"display_name": c.DisplayName, "name_key": names.Key(c.DisplayName), "logo_url": c.LogoURL, "preset": c.Preset,
-			"config": c.Config, "provisioning": c.Provisioning, "config_hash": c.ConfigHash,
-			"sealed_secret": c.SealedSecret, "updated_at": s.now(), "updated_by": c.UpdatedBy,
-			"version": gorm.Expr("version + 1"),
-		})
-	if err := translate(res.Error); err != nil {
-		return c, err
-	}
-	if res.RowsAffected == 0 {
-		if _, err := s.ConnectionByID(ctx, orgID, c.ID); err != nil {
-			return c, err
-		}
-		return c, ErrConflict
-	}
-	return s.connectionFromWriter(ctx, orgID, c.ID)
+	return s.UpdateConnectionNoted(ctx, orgID, c, "")
 }
 
-// connectionFromWriter reads a row through the writer, so a read right after
-// a write sees it on every database.
-func (s *Store) connectionFromWriter(ctx context.Context, orgID, id int64) (Connection, error) {
-	var out Connection
-	err := s.w(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&out).Error
-	return out, translate(err)
+// UpdateConnectionNoted is UpdateConnection keeping note with the saved
+// version in the connection's history ("restored from version 3"). The
+// update and the history row are one transaction.
+func (s *Store) UpdateConnectionNoted(ctx context.Context, orgID int64, c Connection, note string) (Connection, error) {
+	defer s.cache.clear()
+	var saved Connection
+	err := s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Connection{}).Where("org_id = ? AND id = ? AND version = ?", orgID, c.ID, c.Version).
+			Updates(map[string]any{
+				"display_name": c.DisplayName, "name_key": names.Key(c.DisplayName), "logo_url": c.LogoURL, "preset": c.Preset,
+				"config": c.Config, "provisioning": c.Provisioning, "config_hash": c.ConfigHash,
+				"sealed_secret": c.SealedSecret, "updated_at": s.now(), "updated_by": c.UpdatedBy,
+				"version": gorm.Expr("version + 1"),
+			})
+		if err := translate(res.Error); err != nil {
+			return err
+		}
+		if res.RowsAffected == 0 {
+			var n int64
+			if err := tx.Model(&Connection{}).Where("org_id = ? AND id = ?", orgID, c.ID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return ErrNotFound
+			}
+			return ErrConflict
+		}
+		if err := tx.Where("org_id = ? AND id = ?", orgID, c.ID).Take(&saved).Error; err != nil {
+			return err
+		}
+		return recordVersion(tx, saved, note)
+	})
+	if err != nil {
+		return c, translate(err)
+	}
+	return saved, nil
 }
 
 // SetConnectionActive switches a connection on or off. Activation does not

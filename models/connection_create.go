@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 
+	"gorm.io/gorm"
+
 	"github.com/orgsso/orgsso/models/names"
 )
 
@@ -21,6 +23,11 @@ func (s *Store) CreateConnectionWith(ctx context.Context, orgID int64, c Connect
 		prepare(&c)
 	}
 	c.NameKey = names.Key(c.DisplayName)
-	err := s.w(ctx).Create(&c).Error
+	err := s.w(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&c).Error; err != nil {
+			return err
+		}
+		return recordVersion(tx, c, "")
+	})
 	return c, translate(err)
 }

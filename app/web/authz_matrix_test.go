@@ -58,6 +58,11 @@ var matrixRoutes = []matrixRoute{
 	// their own tests cover them (invite_accept_test.go).
 	{method: "GET", path: "/invite/:token", kind: kindPublic},
 	{method: "POST", path: "/invite/:token/accept", kind: kindPublic},
+	// A setup link's pages check its token (setup_links_test.go).
+	{method: "GET", path: "/setup/-/tests/:test", kind: kindPublic},
+	{method: "GET", path: "/setup/:token", kind: kindPublic},
+	{method: "POST", path: "/setup/:token", kind: kindPublic},
+	{method: "GET", path: "/setup/:token/test", kind: kindPublic},
 
 	{method: "GET", path: "/o/:org/login", kind: kindOrgPublic},
 	{method: "GET", path: "/o/:org/sso/:conn/start", kind: kindOrgPublic},
@@ -80,6 +85,8 @@ var matrixRoutes = []matrixRoute{
 		return url.Values{"name": {"Created"}, "slug": {"created"}}
 	}},
 	{method: "GET", path: "/admin/settings", kind: kindPlatform},
+	{method: "GET", path: "/admin/audit", kind: kindPlatform},
+	{method: "GET", path: "/admin/audit.csv", kind: kindPlatform},
 	{method: "POST", path: "/admin/settings", kind: kindPlatform, form: func(*matrixFixture, models.Organization) url.Values {
 		return url.Values{"allow_signup": {"true"}}
 	}},
@@ -93,6 +100,7 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", path: "/o/:org", kind: kindOrgMember},
 	{method: "GET", path: "/o/:org/members", kind: kindOrgAdmin},
 	{method: "GET", path: "/o/:org/audit", kind: kindOrgAdmin},
+	{method: "GET", path: "/o/:org/audit.csv", kind: kindOrgAdmin},
 	{method: "POST", path: "/o/:org/members", kind: kindOrgAdmin, shows: true, form: func(*matrixFixture, models.Organization) url.Values {
 		return url.Values{"email": {"free@example.com"}, "role": {"admin"}}
 	}},
@@ -135,6 +143,22 @@ var matrixRoutes = []matrixRoute{
 		return url.Values{"confirm": {f.conn(o).DisplayName}}
 	}},
 	{method: "GET", path: "/o/:org/settings/sso/connections/:conn/tests/:test", kind: kindOrgAdmin},
+
+	{method: "GET", path: "/o/:org/settings/sso/connections/:conn/history", kind: kindOrgAdmin},
+	// Version 1 is the current one: restoring it is let through and changes nothing.
+	{method: "POST", path: "/o/:org/settings/sso/connections/:conn/history/:version/restore", kind: kindOrgAdmin, lenient: true, form: func(f *matrixFixture, o models.Organization) url.Values {
+		return url.Values{"current": {strconv.FormatInt(f.conn(o).Version, 10)}}
+	}},
+	{method: "GET", path: "/o/:org/settings/setup-links", kind: kindOrgAdmin},
+	{method: "POST", path: "/o/:org/settings/setup-links", kind: kindOrgAdmin, shows: true, form: func(*matrixFixture, models.Organization) url.Values {
+		return url.Values{"connectionName": {"Matrix"}, "preset": {"okta"}}
+	}},
+	{method: "POST", path: "/o/:org/settings/setup-links/:link/revoke", kind: kindOrgAdmin},
+	{method: "GET", path: "/o/:org/settings/tokens", kind: kindOrgAdmin},
+	{method: "POST", path: "/o/:org/settings/tokens", kind: kindOrgAdmin, shows: true, form: func(*matrixFixture, models.Organization) url.Values {
+		return url.Values{"name": {"matrix"}, "scope": {"write"}}
+	}},
+	{method: "POST", path: "/o/:org/settings/tokens/:token/revoke", kind: kindOrgAdmin},
 }
 
 // connectionForm would save a connection, were it let through.
@@ -161,6 +185,9 @@ func TestAuthzMatrixCoversEveryRoute(t *testing.T) {
 		if r.Method == echo.RouteNotFound {
 			continue
 		}
+		if strings.HasPrefix(r.Path, "/api/v1/orgs/") || r.Path == "/api/v1/openapi.json" {
+			continue // the JSON API: api_matrix_test.go covers every route of it, as the OpenAPI document lists them
+		}
 		key := r.Method + " " + r.Path
 		served[key] = true
 		if !listed[key] {
@@ -186,6 +213,8 @@ type matrixFixture struct {
 	runA, runB         models.TestRun          // a test run of each, the {test}
 	invites            []models.Invite         // a pending invite of a and of b, the {invite}
 	domains            []models.VerifiedDomain // a domain of a and of b, the {domain}
+	tokens             []models.APIToken       // an API token of a and of b, the {token}
+	links              []models.SetupLink      // a setup link of a and of b, the {link}
 }
 
 func newMatrixFixture(t *testing.T) *matrixFixture {
@@ -218,8 +247,18 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		if err != nil {
 			t.Fatal(err)
 		}
+		tok, err := e.store.CreateAPIToken(t.Context(), o.ID, models.APIToken{Name: "ci", Scope: models.ScopeRead, TokenHash: o.Slug + "-api-token"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		f.invites = append(f.invites, inv)
 		f.domains = append(f.domains, d)
+		f.tokens = append(f.tokens, tok)
+		sl, err := e.store.CreateSetupLink(t.Context(), o.ID, models.SetupLink{TokenHash: o.Slug + "-setup", ConnectionName: "Main IdP"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.links = append(f.links, sl)
 	}
 	return f
 }
@@ -257,13 +296,13 @@ func (f *matrixFixture) url(path string, o models.Organization) string {
 	if o.ID == f.b.ID {
 		member, run = f.pendingB, f.runB
 	}
-	inv, dom := f.invites[0], f.domains[0]
+	inv, dom, tok, link := f.invites[0], f.domains[0], f.tokens[0], f.links[0]
 	if o.ID == f.b.ID {
-		inv, dom = f.invites[1], f.domains[1]
+		inv, dom, tok, link = f.invites[1], f.domains[1], f.tokens[1], f.links[1]
 	}
 	r := strings.NewReplacer(":org", o.Slug, ":user", strconv.FormatInt(member.ID, 10),
 		":conn", f.conn(o).PublicID, ":test", strconv.FormatInt(run.ID, 10),
-		":invite", strconv.FormatInt(inv.ID, 10), ":domain", strconv.FormatInt(dom.ID, 10), ":token", "not-a-token")
+		":invite", strconv.FormatInt(inv.ID, 10), ":domain", strconv.FormatInt(dom.ID, 10), ":token", strconv.FormatInt(tok.ID, 10), ":version", "1", ":link", strconv.FormatInt(link.ID, 10))
 	return r.Replace(path)
 }
 

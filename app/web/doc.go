@@ -28,7 +28,12 @@
 //	POST /o/{org}/invites/{id}/revoke
 //	GET  /o/{org}/settings/domains  POST …     verified email domains (DNS TXT challenge)
 //	POST /o/{org}/settings/domains/{id}/verify|remove
-//	GET  /o/{org}/audit                        audit log (org admins)
+//	GET  /o/{org}/audit  …/audit.csv           audit log (org admins): filters, cursor pages, CSV
+//	GET  /admin/audit  /admin/audit.csv        the same across every org and the platform (platform admins)
+//	GET  /o/{org}/settings/tokens  POST …      API tokens (hashed, shown once); POST …/tokens/{id}/revoke
+//	GET  /o/{org}/settings/setup-links  POST … setup links; POST …/setup-links/{id}/revoke
+//	GET|POST /setup/{token}  GET …/test        a setup link: its one connection and its test (no account)
+//	GET  /setup/-/tests/{test}                 the verdict of a test begun through a setup link
 //	GET  /o/{org}/login                        the org's SSO buttons (everyone)
 //	GET  /o/{org}/sso/{conn}/start             begin a login; ?test=1 an admin's test; ?link=1 the link step
 //	GET|POST /o/{org}/sso/{conn}/initiate      the connection's initiate login URI (OIDC Core §4; iss, login_hint, target_link_uri)
@@ -41,6 +46,9 @@
 //	POST …/connections/{conn}/toggle|delete    active switch (htmx), deletion
 //	GET  …/connections/{conn}/delete           the deletion's confirmation without scripts (else a dialog)
 //	GET  …/connections/{conn}/tests/{test}     a test's result: claims received and what they map to
+//	GET  …/connections/{conn}/history          saved versions, ?from=&to= compare; POST …/history/{n}/restore
 //	GET  /api/v1/me                            the signed-in user as JSON
+//	GET  /api/v1/openapi.json                  the API's OpenAPI 3.1 document (api_openapi.go)
+//	…    /api/v1/orgs/{org}/…                  the JSON API (api_routes.go): bearer token or session
 //	GET  /metrics                              Prometheus metrics, only with ORGSSO_METRICS_TOKEN (bearer); else 404
 package web

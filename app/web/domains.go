@@ -99,24 +99,37 @@ func (h *Handlers) verifyDomain(c echo.Context) error {
 		setFlash(c, d.Domain+" is already verified.")
 		return c.Redirect(http.StatusSeeOther, pages.DomainsURL(org.Slug))
 	}
-	fail := func(msg, details string) error {
+	msg, details, err := h.checkDomainRecord(c.Request().Context(), org, d)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
 		h.audit(c, &org.ID, "domain.verify", d.Domain, "failed: "+details)
 		return h.domainsPage(c, http.StatusUnprocessableEntity, "", nil, map[int64]string{d.ID: msg})
 	}
+	h.audit(c, &org.ID, "domain.verify", d.Domain, "TXT record found")
+	setFlash(c, d.Domain+" is verified for "+org.Name+". While SSO is on, people who enter an @"+d.Domain+
+		" address on the login page are sent to "+org.Name+"'s single sign-on.")
+	return c.Redirect(http.StatusSeeOther, pages.DomainsURL(org.Slug))
+}
 
+// checkDomainRecord looks for the domain's TXT record and, when it holds
+// the challenge, marks the domain verified. A failure comes back as a
+// sentence for the admin (msg) and a few words for the audit log.
+func (h *Handlers) checkDomainRecord(ctx context.Context, org *models.Organization, d models.VerifiedDomain) (msg, details string, err error) {
 	name, want := challengeName(d.Domain), challengeValue(d.Challenge)
-	ctx, cancel := context.WithTimeout(c.Request().Context(), dnsTimeout)
-	records, err := h.resolver.LookupTXT(ctx, name)
+	lookupCtx, cancel := context.WithTimeout(ctx, dnsTimeout)
+	records, err := h.resolver.LookupTXT(lookupCtx, name)
 	cancel()
 	var dnsErr *net.DNSError
 	switch {
 	case err != nil && !(errors.As(err, &dnsErr) && dnsErr.IsNotFound):
 		h.log.Warn("domain verification lookup", "domain", d.Domain, "err", err)
-		return fail("The DNS lookup of "+name+" failed, so "+d.Domain+" is not verified yet. "+
-			"This is usually temporary: try Verify again in a few minutes.", "dns error")
+		return "The DNS lookup of " + name + " failed, so " + d.Domain + " is not verified yet. " +
+			"This is usually temporary: try Verify again in a few minutes.", "dns error", nil
 	case len(records) == 0 || err != nil:
-		return fail("No TXT record was found at "+name+". Create the record below at your DNS provider, "+
-			"wait a few minutes for it to be published, then press Verify again.", "no record")
+		return "No TXT record was found at " + name + ". Create the record below at your DNS provider, " +
+			"wait a few minutes for it to be published, then press Verify again.", "no record", nil
 	}
 	found := false
 	for _, r := range records {
@@ -126,23 +139,16 @@ func (h *Handlers) verifyDomain(c echo.Context) error {
 		}
 	}
 	if !found {
-		return fail("A TXT record exists at "+name+", but its value is not the one below ("+foundValues(records)+
-			"). Set the record's value to exactly the value below, then press Verify again.", "value differs")
+		return "A TXT record exists at " + name + ", but its value is not the one below (" + foundValues(records) +
+			"). Set the record's value to exactly the value below, then press Verify again.", "value differs", nil
 	}
-
-	err = h.store.MarkDomainVerified(c.Request().Context(), org.ID, d.ID)
+	err = h.store.MarkDomainVerified(ctx, org.ID, d.ID)
 	if errors.Is(err, models.ErrConflict) {
 		// Which org holds it is not this admin's to know.
-		return fail(d.Domain+" is verified by another organization. A domain can be verified by one organization at a time; "+
-			"that organization must remove it before "+org.Name+" can verify it.", "verified by another organization")
+		return d.Domain + " is verified by another organization. A domain can be verified by one organization at a time; " +
+			"that organization must remove it before " + org.Name + " can verify it.", "verified by another organization", nil
 	}
-	if err != nil {
-		return err
-	}
-	h.audit(c, &org.ID, "domain.verify", d.Domain, "TXT record found")
-	setFlash(c, d.Domain+" is verified for "+org.Name+". While SSO is on, people who enter an @"+d.Domain+
-		" address on the login page are sent to "+org.Name+"'s single sign-on.")
-	return c.Redirect(http.StatusSeeOther, pages.DomainsURL(org.Slug))
+	return "", "", err
 }
 
 // foundValues quotes what the TXT lookup returned, shortened, so the admin

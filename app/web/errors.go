@@ -75,7 +75,8 @@ func (h *Handlers) handleError(err error, c echo.Context) {
 	}
 	var rerr error
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		rerr = c.JSON(se.status, map[string]string{"error": se.message})
+		ae := apiErrorOf(err, se)
+		rerr = c.JSON(ae.Status, ae)
 	} else {
 		p := h.layoutProps(c, se.title)
 		rerr = render(c, se.status, pages.Error(pages.ErrorProps{Layout: p, Status: se.status, Message: se.message, Hint: se.hint}))

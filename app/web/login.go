@@ -133,6 +133,7 @@ func (h *Handlers) login(c echo.Context) error {
 		return err
 	}
 	if user.Disabled {
+		h.auditPasswordFailure(c, email, "the account is disabled")
 		return render(c, http.StatusForbidden, pages.Login(h.loginProps(c, email, returnTo, "This account is disabled. Ask an administrator.")))
 	}
 	if denied, err := h.passwordLoginDenied(c, user); err != nil || denied {
@@ -157,6 +158,7 @@ func (h *Handlers) login(c echo.Context) error {
 
 func (h *Handlers) loginFailed(c echo.Context, email, returnTo string) error {
 	h.metrics.Logins.WithLabelValues("password", "password", "bad_credentials").Inc()
+	h.auditPasswordFailure(c, email, "wrong email or password")
 	return render(c, http.StatusUnauthorized, pages.Login(h.loginProps(c, email, returnTo, loginFailed)))
 }
 

@@ -9,9 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/app/authz"
-	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/models"
-	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
@@ -50,36 +48,18 @@ func (h *Handlers) showMembers(c echo.Context) error {
 // is the same whether or not an account exists for the email anywhere
 // (invariant 10): no account is looked up, created or changed here.
 func (h *Handlers) inviteMember(c echo.Context) error {
-	ctx := c.Request().Context()
 	org := currentOrg(c)
 	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
 	role := c.FormValue("role")
-	errs := components.Errors{}
-	if msg := validEmail(email); msg != "" {
-		errs["email"] = msg
-	}
-	if !authz.ValidOrgRole(role) {
-		errs["role"] = "Choose admin or user."
-	}
-	if len(errs) == 0 {
-		// Membership of this org is the admin's to see; accounts elsewhere are not.
-		if member, err := h.store.IsMemberEmail(ctx, org.ID, email); err != nil {
-			return err
-		} else if member {
-			errs["email"] = email + " is already a member. Change their role in the table."
-		}
+	u := currentUser(c)
+	link, errs, err := NewInvite(c.Request().Context(), h.store, h.opts.BaseURL, *org, email, role, Inviter{ID: &u.ID, Email: u.Email, IP: c.RealIP()})
+	if err != nil {
+		return err
 	}
 	if len(errs) > 0 {
 		return h.membersPage(c, http.StatusUnprocessableEntity, pages.MembersProps{Email: email, Role: role, Errors: errs})
 	}
-	u := currentUser(c)
-	token := secrets.Token()
-	if _, err := h.store.CreateInvite(ctx, org.ID, models.Invite{Email: email, Role: role, TokenHash: secrets.Hash(token),
-		CreatedBy: &u.ID, CreatedByEmail: u.Email}); err != nil {
-		return err
-	}
-	h.audit(c, &org.ID, "invite.create", email, "role="+role)
-	return h.membersPage(c, http.StatusOK, pages.MembersProps{InviteEmail: email, InviteLink: InviteURL(h.opts.BaseURL, token)})
+	return h.membersPage(c, http.StatusOK, pages.MembersProps{InviteEmail: email, InviteLink: link})
 }
 
 // InviteURL is the link an invitee opens to join.

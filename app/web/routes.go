@@ -37,6 +37,11 @@ func (h *Handlers) routes(e *echo.Echo) {
 	// An invite link: public, the page says how to accept it.
 	app.GET("/invite/:token", h.showInvite)
 	app.POST("/invite/:token/accept", h.acceptInvite, h.requireLogin)
+	// A setup link: the one connection it names and its test, nothing else.
+	app.GET("/setup/-/tests/:test", h.showSetupTestResult)
+	app.GET("/setup/:token", h.showSetup)
+	app.POST("/setup/:token", h.saveSetup)
+	app.GET("/setup/:token/test", h.startSetupTest)
 
 	// The member side of SSO: open to everyone, protected by single-use state.
 	sso := app.Group("/o/:org", h.resolveSigninOrg)
@@ -75,6 +80,8 @@ func (h *Handlers) routes(e *echo.Echo) {
 	// The permission comes first: it is the platform's, whatever org is named.
 	platform.POST("/orgs/:org/rename", h.renameOrg, h.RequirePermission("orgs", "write"), h.resolveOrg)
 	platform.POST("/orgs/:org/delete", h.deleteOrg, h.RequirePermission("orgs", "write"), h.resolveOrg)
+	platform.GET("/audit", h.showAudit, h.RequirePermission("audit", "read"))
+	platform.GET("/audit.csv", h.exportAuditCSV, h.RequirePermission("audit", "read"))
 	platform.GET("/settings", h.showSettings, h.RequirePermission("settings", "read"))
 	platform.POST("/settings", h.saveSettings, h.RequirePermission("settings", "write"))
 
@@ -93,11 +100,22 @@ func (h *Handlers) routes(e *echo.Echo) {
 	org.POST("/members/:user/enable", h.setMemberStatus(models.StatusActive, "member.enable", "is enabled again", models.StatusDisabled),
 		h.RequirePermission("members", "write"))
 	org.GET("/audit", h.showAudit, h.RequirePermission("audit", "read"))
+	org.GET("/audit.csv", h.exportAuditCSV, h.RequirePermission("audit", "read"))
 	org.GET("/settings/domains", h.showDomains, h.RequirePermission("sso", "write"))
 	org.POST("/settings/domains", h.addDomain, h.RequirePermission("sso", "write"))
 	org.POST("/settings/domains/:domain/verify", h.verifyDomain, h.RequirePermission("sso", "write"))
 	org.POST("/settings/domains/:domain/remove", h.removeDomain, h.RequirePermission("sso", "write"))
 	h.ssoSettingsRoutes(org)
+	org.GET("/settings/sso/connections/:conn/history", h.showConnectionHistory, h.RequirePermission("connections", "read"))
+	org.POST("/settings/sso/connections/:conn/history/:version/restore", h.restoreConnectionVersion, h.RequirePermission("connections", "write"))
+	org.GET("/settings/setup-links", h.showSetupLinks, h.RequirePermission("connections", "write"))
+	org.POST("/settings/setup-links", h.createSetupLink, h.RequirePermission("connections", "write"))
+	org.POST("/settings/setup-links/:link/revoke", h.revokeSetupLink, h.RequirePermission("connections", "write"))
+	org.GET("/settings/tokens", h.showTokens, h.RequirePermission("tokens", "write"))
+	org.POST("/settings/tokens", h.createToken, h.RequirePermission("tokens", "write"))
+	org.POST("/settings/tokens/:token/revoke", h.revokeToken, h.RequirePermission("tokens", "write"))
+
+	h.apiRoutes(e)
 }
 
 // requestLog writes one structured line per request; the query string is

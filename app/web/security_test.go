@@ -209,8 +209,8 @@ func TestAPIMe(t *testing.T) {
 			t.Errorf("Content-Type %q", ct)
 		}
 		var body map[string]string
-		if err := json.Unmarshal([]byte(p.body), &body); err != nil || body["error"] == "" {
-			t.Errorf("body %q: want {\"error\": ...}", p.body)
+		if err := json.Unmarshal([]byte(p.body), &body); err != nil || body["message"] == "" || body["code"] != "unauthorized" {
+			t.Errorf("body %q: want {\"code\": \"unauthorized\", \"message\": ...}", p.body)
 		}
 	})
 

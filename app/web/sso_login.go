@@ -171,6 +171,9 @@ func (h *Handlers) finishSSO(c echo.Context, protocol string) error {
 	}
 	if res.IsTest && res.TestRun.ID != 0 {
 		h.metrics.TestRuns.WithLabelValues(res.Connection.Protocol, res.TestRun.Status).Inc()
+		if res.ReturnTo == setupTestsPath { // begun through a setup link (setup_links.go)
+			return h.finishSetupTest(c, org, res)
+		}
 		h.audit(c, &org.ID, "connection.test", res.Connection.DisplayName,
 			"version="+itoa64(res.TestRun.ConfigVersion)+" result="+res.TestRun.Status)
 		if err == nil || h.mayTest(c, org) {
@@ -183,6 +186,7 @@ func (h *Handlers) finishSSO(c echo.Context, protocol string) error {
 			conn = res.Connection.PublicID
 		}
 		h.metrics.Logins.WithLabelValues(conn, protocol, problemCode(err)).Inc()
+		h.auditSigninFailure(c, org, res, err)
 		return h.loginProblem(c, err)
 	}
 	return h.finishLogin(c, org, res)

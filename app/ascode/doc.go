@@ -1,0 +1,18 @@
+// Package ascode is configuration as code for an org's connections: the
+// YAML (or JSON) document that `orgsso connections export|apply` and the
+// API's connections:export and connections:apply read and write.
+//
+// Parse reads a document strictly: an unknown key or a value of the wrong
+// type is an error naming the item and the key, and nothing is applied.
+// Apply then creates or updates each item by display name through the
+// store's versioned update, so an item whose version is not the stored one
+// fails alone and changes nothing; an item equal to what is stored is left
+// untouched (not even updated_at moves). Secrets come from
+// clientSecretEnv / clientSecretFile (or, through the API, clientSecret)
+// and are never written back out. An applied change is a new version,
+// which needs a passed test before it serves logins, like any edit.
+//
+// The OIDC specifics (its config keys and their mapping to oidc.Config)
+// live in oidc.go, behind the small protocol interface; everything else is
+// protocol-neutral.
+package ascode
