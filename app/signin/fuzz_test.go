@@ -65,3 +65,49 @@ func FuzzCallbackQuery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLoginCookie hands the callback any login cookie value, alone or
+// around the cookie of a real login in flight, with any state or that
+// login's state. A cookie this server did not seal opens nothing; none
+// signs anyone in without the IdP's code; every refusal is a Problem, never
+// an unexpected error (a 500) or a panic. Seeds: testdata/fuzz/FuzzLoginCookie.
+func FuzzLoginCookie(f *testing.F) {
+	e := newEnv(f, jitProv)
+	e.enable()
+	f.Add("", "", false)
+	f.Add("v2:abc:AAAA~v1:", "x", false)
+	f.Add("~~~~", "", true)
+	f.Add(strings.Repeat("v1:QUFB~", 600), "state", true)
+	f.Fuzz(func(t *testing.T, cookie, state string, real bool) {
+		ctx := context.Background()
+		if real {
+			authURL, sealed, err := e.svc.Begin(ctx, signin.BeginRequest{Org: e.org, Connection: e.conn, Cookie: cookie})
+			if err != nil {
+				t.Fatalf("begin with cookie %q: %v", cookie, err)
+			}
+			u, err := url.Parse(authURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if state == "" {
+				state = u.Query().Get("state")
+			}
+			cookie = cookie + "~" + sealed + "~" + cookie
+		}
+		r, err := http.NewRequest(http.MethodGet, baseURL+"/o/acme/oidc/callback?state="+url.QueryEscape(state), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.svc.Finish(ctx, e.org, e.conn.Protocol, r, cookie, 0)
+		if err == nil {
+			t.Fatalf("signed in %v with cookie %q and no code", res.User.Email, cookie)
+		}
+		var p *signin.Problem
+		if !errors.As(err, &p) {
+			t.Fatalf("cookie %q: %T %v is not a Problem: it would be a 500", cookie, err, err)
+		}
+		if !real && res.Matched {
+			t.Fatalf("cookie %q matched a login this server never began", cookie)
+		}
+	})
+}
