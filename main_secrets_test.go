@@ -191,7 +191,7 @@ func TestSecretsRotate(t *testing.T) {
 				`sealed values now under key ` + regexp.QuoteMeta(secrets.KeyID(newRaw)) + ` \(newest of 2 configured\)`,
 				`connection secret:\s+2 resealed, 0 already under it`,
 				`session logout hint:\s+1 resealed, 0 already under it`,
-				`login in flight:\s+2 resealed, 0 already under it`,
+				`login waiting for consent:\s+1 resealed, 0 already under it`,
 			} {
 				if !regexp.MustCompile(want).MatchString(out) {
 					t.Errorf("rotate output does not match %q:\n%s", want, out)
@@ -223,7 +223,7 @@ func TestSecretsRotate(t *testing.T) {
 			if s, err := newOnly.Open(vals["session:s1"], hintBinding); err != nil || s != `{"o":1}` {
 				t.Errorf("logout hint with the new key = %q, %v", s, err)
 			}
-			for _, kind := range []string{models.StateLogin, models.StateConsent} {
+			for _, kind := range []string{models.StateConsent} {
 				binding, _ := signin.SealedBinding(models.SealedValue{Kind: models.SealedLoginState, StateKind: kind, Ref: "h-" + kind})
 				if s, err := newOnly.Open(vals["state:h-"+kind], binding); err != nil || s != "pending-"+kind {
 					t.Errorf("%s state with the new key = %q, %v", kind, s, err)

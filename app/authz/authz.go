@@ -193,7 +193,12 @@ func (a *Enforcer) can(userID int64, dom, obj, act string, platformRole bool) (b
 	if orgID != 0 {
 		k.roles = strings.Join(acc.Roles, ",")
 	}
-	if !a.exactDom && dom != Platform {
+	return a.decide(k)
+}
+
+// decide asks casbin what the standing k may do, remembering the answer.
+func (a *Enforcer) decide(k decisionKey) (bool, error) {
+	if !a.exactDom && k.dom != Platform {
 		k.dom = orgDom
 	}
 	a.mu.RLock()
@@ -202,7 +207,7 @@ func (a *Enforcer) can(userID int64, dom, obj, act string, platformRole bool) (b
 	if known {
 		return ok, nil
 	}
-	ok, err = a.e.Enforce(k.subject(), k.dom, obj, act)
+	ok, err := a.e.Enforce(k.subject(), k.dom, k.obj, k.act)
 	if err != nil {
 		return false, err
 	}

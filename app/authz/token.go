@@ -20,7 +20,7 @@ func (a *Enforcer) CanToken(orgID int64, scope, dom, obj, act string) (bool, err
 	default:
 		return false, nil
 	}
-	// role(sub, role, dom) holds when sub is the role itself: the policy
-	// is asked for the admin role as such, in this org's domain.
-	return a.e.Enforce(RoleAdmin, dom, obj, act)
+	// The policy is asked for the standing of an admin of this org, and
+	// nothing more (no platform role).
+	return a.decide(decisionKey{dom: dom, obj: obj, act: act, roles: RoleAdmin})
 }

@@ -9,9 +9,9 @@ import (
 )
 
 // TestSealedBindingOpensWhatSigninSealed: the bindings key rotation and
-// the start-up check use are the ones signin seals with: a login in
-// flight, the connection's secret and a session's logout hint, as signin
-// itself stored them, open with SealedBinding.
+// the start-up check use are the ones signin seals with: a first login
+// waiting for consent, the connection's secret and a session's logout
+// hint, as signin itself stored them, open with SealedBinding.
 func TestSealedBindingOpensWhatSigninSealed(t *testing.T) {
 	e := newEnv(t, jitProv)
 	e.enable()
@@ -19,8 +19,10 @@ func TestSealedBindingOpensWhatSigninSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.begin("alice", false); err != nil { // left in flight
-		t.Fatal(err)
+	e.edit(models.Provisioning{JIT: true, Consent: true, DefaultRole: "user"})
+	e.enable() // tested again at the new version
+	if res, err := e.login("alice"); err != nil || res.Consent == nil { // left waiting for consent
+		t.Fatalf("alice's first login: %+v %v", res.Consent, err)
 	}
 	values, err := e.store.NewestSealed(context.Background())
 	if err != nil {
