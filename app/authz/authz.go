@@ -1,10 +1,13 @@
 // Package authz owns authorization: a Casbin enforcer over the embedded
 // model and policy (policies/: what each role may do, the same in every
-// org), whose role(sub, role, dom) learns a person's roles in an org from
-// their membership (models), read through a bounded cache that is told of
-// every change on this instance and cleared when another instance changes
-// access. It answers Can(user, org, object, action). Handlers never call it:
-// the web middleware does, from the permission declared on each route.
+// org). A person's standing in an org (their membership's roles, their
+// platform role) is read from models through a bounded LRU cache that drops
+// a (user, org) when this instance changes it, and when the access change
+// log shows another instance did; casbin's role(sub, role, dom) answers for
+// that standing, and its decision is kept per standing, so a check costs
+// the same with any number of orgs. It answers Can(user, org, object,
+// action). Handlers never call it: the web middleware does, from the
+// permission declared on each route.
 package authz
 
 import (
