@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app/ascode"
-	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/app/connector/oidc"
+	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/models/testdb"

@@ -20,7 +20,7 @@ func TestSealedBindingOpensWhatSigninSealed(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.edit(models.Provisioning{JIT: true, Consent: true, DefaultRole: "user"})
-	e.enable() // tested again at the new version
+	e.enable()                                                          // tested again at the new version
 	if res, err := e.login("alice"); err != nil || res.Consent == nil { // left waiting for consent
 		t.Fatalf("alice's first login: %+v %v", res.Consent, err)
 	}
