@@ -353,3 +353,31 @@ func TestPolish(t *testing.T) {
 	}
 	b.assertCleanConsole()
 }
+
+// TestFailedSaveLeadsToEachError: after a failed save the error summary has
+// the focus (so it is what the admin sees and what a screen reader reads),
+// and each of its links takes the admin to its field, opening the folded
+// Advanced section when the field is in it.
+func TestFailedSaveLeadsToEachError(t *testing.T) {
+	co := newConsoleOrg(t, nil)
+	b := newBrowser(t, co.a.URL)
+	b.login(co.a.AdminEmail, co.a.AdminPassword)
+	b.open("/o/acme/settings/sso/connections/new?preset=custom")
+	b.fill("#displayName", "Corp IdP")
+	b.do("open Advanced", chromedp.Click(chromedp.CSS("[data-testid=advanced] > summary"), chromedp.NodeVisible))
+	b.fill("#scopes", `openid "email`)
+	b.submit("[data-testid=connection-form] button[type=submit]")
+	b.waitFor("the error summary to have the focus", `document.activeElement && document.activeElement.matches('[data-error-summary]')`)
+	// Fold Advanced again, as a long form may be: the link opens it.
+	if eval[bool](b, `document.querySelector('[data-testid=advanced]').open = false`) {
+		t.Fatal("could not fold Advanced")
+	}
+	b.click(`[data-error-summary] a[href="#scopes"]`)
+	b.waitFor("the scopes field to have the focus", `document.activeElement && document.activeElement.id === 'scopes'`)
+	if !eval[bool](b, `document.querySelector('[data-testid=advanced]').open`) {
+		t.Error("the link did not open the Advanced section around its field")
+	}
+	b.click(`[data-error-summary] a[href="#clientID"]`)
+	b.waitFor("the client ID field to have the focus", `document.activeElement && document.activeElement.id === 'clientID'`)
+	b.assertCleanConsole()
+}

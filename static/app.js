@@ -14,12 +14,39 @@
 //   <button type="button" data-dialog-close>            closes its dialog
 //   <dialog data-open-modal open>   a dialog the server opened: shown modal
 //   <nav data-nav><button data-nav-toggle aria-expanded>  folds the header menu on phones
+//   <div data-error-summary tabindex="-1"> <a href="#field">   a form's error summary:
+//                                  takes focus on load; a link opens the folded
+//                                  sections around its field and focuses it
 //   <meta name="csrf-token" content="...">   sent as X-CSRF-Token by htmx
 (function () {
   "use strict";
 
   // Styles that need scripts (the folded header menu) apply under .js.
   document.documentElement.classList.add("js");
+
+  // ---- error summary -------------------------------------------------------
+
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusErrorSummary);
+  } else {
+    focusErrorSummary();
+  }
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!field) return;
+    evt.preventDefault();
+    for (var d = field.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+      d.open = true;
+    }
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  });
 
   // ---- header menu (phones) ----------------------------------------------
 

@@ -24,6 +24,7 @@ type GroupMapping struct {
 // case-sensitive; an exact duplicate pair is refused. Errors name the pair.
 func ParseGroupMappings(s string) ([]GroupMapping, error) {
 	var out []GroupMapping
+	var bad MappingErrors
 	seen := map[GroupMapping]bool{}
 	s = strings.ReplaceAll(s, "\n", ";")
 	for i, raw := range strings.Split(s, ";") {
@@ -33,22 +34,37 @@ func ParseGroupMappings(s string) ([]GroupMapping, error) {
 		}
 		group, role, ok := strings.Cut(pair, "->")
 		group, role = strings.TrimSpace(group), strings.TrimSpace(role)
+		m := GroupMapping{Group: group, Role: role}
 		switch {
 		case !ok:
-			return nil, fmt.Errorf("mapping %d %q: write it as GROUP->ROLE, for example IT->admin", i+1, pair)
+			bad = append(bad, fmt.Errorf("mapping %d %q: write it as GROUP->ROLE, for example IT->admin", i+1, pair))
 		case group == "":
-			return nil, fmt.Errorf("mapping %d %q: the group name is empty", i+1, pair)
+			bad = append(bad, fmt.Errorf("mapping %d %q: the group name is empty", i+1, pair))
 		case role != RoleAdmin && role != RoleUser:
-			return nil, fmt.Errorf("mapping %d %q: the role must be admin or user, not %q", i+1, pair, role)
+			bad = append(bad, fmt.Errorf("mapping %d %q: the role must be admin or user, not %q", i+1, pair, role))
+		case seen[m]:
+			bad = append(bad, fmt.Errorf("mapping %d %q: the same mapping appears twice", i+1, pair))
+		default:
+			seen[m] = true
+			out = append(out, m)
 		}
-		m := GroupMapping{Group: group, Role: role}
-		if seen[m] {
-			return nil, fmt.Errorf("mapping %d %q: the same mapping appears twice", i+1, pair)
-		}
-		seen[m] = true
-		out = append(out, m)
+	}
+	if len(bad) > 0 {
+		return nil, bad
 	}
 	return out, nil
+}
+
+// MappingErrors are the problems of every bad pair in a group mappings
+// text, in order: a form names them all at once, not the first alone.
+type MappingErrors []error
+
+func (e MappingErrors) Error() string {
+	parts := make([]string, len(e))
+	for i, err := range e {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
 }
 
 // FormatGroupMappings is the inverse of ParseGroupMappings.

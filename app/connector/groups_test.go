@@ -24,6 +24,8 @@ func TestParseGroupMappings(t *testing.T) {
 		{name: "unknown role", in: "IT->owner", wantErr: `mapping 1 "IT->owner": the role must be admin or user`},
 		{name: "empty group", in: "->admin", wantErr: "the group name is empty"},
 		{name: "duplicate pair", in: "IT->admin; IT -> admin", wantErr: `mapping 2 "IT -> admin": the same mapping appears twice`},
+		// Every bad pair is named, not the first alone.
+		{name: "several bad pairs", in: "IT=admin;DATA->user;HR->owner", wantErr: `mapping 1 "IT=admin": write it as GROUP->ROLE, for example IT->admin; mapping 3 "HR->owner": the role must be admin or user`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -408,11 +409,61 @@ func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.Connec
 		p.InitiateURL = h.signin.InitiateLoginURL(*org, models.Connection{Protocol: oidc.Name, PublicID: p.PublicID})
 	}
 	p.Layout = h.layoutProps(c, title)
+	p.ErrorLinks = errorLinks(p)
+	p.SecretTyped = len(p.Errors)+len(p.FormError) > 0 && c.FormValue("clientSecret") != ""
 	p.Layout.ErrorCount = len(p.Errors)
 	if p.FormError != "" {
 		p.Layout.ErrorCount++
 	}
 	return render(c, status, pages.ConnectionForm(p))
+}
+
+// formFields are the connection form's fields in the order the form shows
+// them, with their labels: the error summary lists problems in this order.
+var formFields = []struct{ name, label string }{
+	{"displayName", "Display name"}, {"issuer", "Issuer URL"}, {"clientID", "Client ID"}, {"clientSecret", "Client secret"},
+	{"logoURL", "Logo URL"}, {"discovery", "Discovery"}, {"authorizationURL", "Authorization endpoint"},
+	{"tokenURL", "Token endpoint"}, {"userinfoURL", "Userinfo endpoint"}, {"jwksURL", "JWKS URI"},
+	{"endSessionURL", "End-session endpoint"}, {"revocationURL", "Revocation endpoint"},
+	{"clientAuthMethod", "Client authentication"}, {"scopes", "Scopes"}, {"pkce", "PKCE"}, {"responseMode", "Answer by"},
+	{"claimsSource", "Read claims from"}, {"requireVerifiedEmail", "Require a verified email"},
+	{"claimMapping.userID", "User ID claim"}, {"claimMapping.email", "Email claim"}, {"claimMapping.name", "Name claim"},
+	{"claimMapping.givenName", "Given name claim"}, {"claimMapping.familyName", "Family name claim"},
+	{"claimMapping.picture", "Picture claim"}, {"groupsClaim", "Groups claim"},
+	{"forwardedLoginParams", "Forwarded login parameters"}, {"defaultRole", "Role for everyone"},
+	{"groupMappings", "Group mappings"},
+}
+
+// errorLinks lists the form's errors for its summary: the preset's own
+// fields first (they come first in the form), then the others in form
+// order; a field the list does not know comes last, by name.
+func errorLinks(p pages.ConnectionFormProps) []pages.ErrorLink {
+	var out []pages.ErrorLink
+	seen := map[string]bool{}
+	add := func(field, label string) {
+		if msg, ok := p.Errors[field]; ok && !seen[field] {
+			seen[field] = true
+			out = append(out, pages.ErrorLink{Field: field, Label: label, Message: msg})
+		}
+	}
+	add("displayName", "Display name")
+	for _, in := range p.PresetInputs {
+		add("preset."+in.Name, in.Label)
+	}
+	for _, f := range formFields {
+		add(f.name, f.label)
+	}
+	rest := make([]string, 0, len(p.Errors))
+	for field := range p.Errors {
+		if !seen[field] {
+			rest = append(rest, field)
+		}
+	}
+	slices.Sort(rest)
+	for _, field := range rest {
+		add(field, field)
+	}
+	return out
 }
 
 // showNewConnection shows the preset picker, or with ?preset= the form

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/e2e/idp"
@@ -272,5 +275,44 @@ func TestEditMakesTestStale(t *testing.T) {
 	p = f.c.get(f.base())
 	if s := rowStatus(p, conn); s != "stale" {
 		t.Errorf("status after edit = %q, want stale", s)
+	}
+}
+
+// A failed save says what is wrong where the admin is looking: the summary
+// names every field with its problem, in the form's order, each linking to
+// a field of the page; every bad group mapping is named; and a typed
+// secret, which is never sent back, is asked for again.
+func TestFailedSaveSummaryLinksToEachField(t *testing.T) {
+	t.Parallel()
+	f := newSSOFixture(t)
+	form := formWith(manualForm("Okta"), "clientID", "", "pkce", "S512", "groupMappings", "IT=admin;DATA->user;HR->owner")
+	p := f.c.post(f.base()+"/connections", form)
+	assertStatus(t, p, http.StatusUnprocessableEntity)
+	var fields, labels []string
+	p.doc.Find(`[data-testid=error-summary] [data-testid=error-link]`).Each(func(_ int, a *goquery.Selection) {
+		href, _ := a.Attr("href")
+		fields = append(fields, strings.TrimPrefix(href, "#"))
+		labels = append(labels, a.Text())
+	})
+	if want := []string{"clientID", "pkce", "groupMappings"}; !slices.Equal(fields, want) {
+		t.Fatalf("summary links to %v (%v), want %v", fields, labels, want)
+	}
+	for _, id := range fields {
+		if p.doc.Find(`[id="`+id+`"]`).Length() != 1 {
+			t.Errorf("the summary links to #%s, which is not on the page", id)
+		}
+	}
+	summary := p.text("error-summary")
+	for _, want := range []string{`mapping 1 "IT=admin"`, `mapping 3 "HR->owner"`} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary %q does not name %s", summary, want)
+		}
+	}
+	secret := p.doc.Find(`#clientSecret`)
+	if v, _ := secret.Attr("value"); v != "" {
+		t.Fatalf("the typed secret was sent back: %q", v)
+	}
+	if help := p.doc.Find(`[data-testid="field-clientSecret"]`).Parent().Text(); !strings.Contains(help, "Enter the client secret again") {
+		t.Errorf("the secret field does not ask for the secret again: %q", help)
 	}
 }
