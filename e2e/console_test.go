@@ -381,3 +381,42 @@ func TestFailedSaveLeadsToEachError(t *testing.T) {
 	b.waitFor("the client ID field to have the focus", `document.activeElement && document.activeElement.id === 'clientID'`)
 	b.assertCleanConsole()
 }
+
+// TestGroupMappingsAsRows: the group mappings are rows (IdP group, role,
+// remove) that write the GROUP->ROLE text the form sends, and the text is
+// still there to edit instead.
+func TestGroupMappingsAsRows(t *testing.T) {
+	co := newConsoleOrg(t, nil)
+	b := newBrowser(t, co.a.URL)
+	b.login(co.a.AdminEmail, co.a.AdminPassword)
+	b.open("/o/acme/settings/sso/connections/new?preset=custom")
+	b.do("open Advanced", chromedp.Click(chromedp.CSS("[data-testid=advanced] > summary"), chromedp.NodeVisible))
+	if !eval[bool](b, `document.querySelector('#groupMappings').closest('label').hidden && !document.querySelector('[data-testid=mapping-rows]').hidden`) {
+		t.Fatal("the mappings are not shown as rows")
+	}
+	b.addMapping("IT", "admin")
+	b.addMapping("DATA_SCIENCE", "user")
+	b.addMapping("HR", "user")
+	b.click("[data-mapping-row]:nth-child(3) [data-mapping-remove]")
+	if got := eval[string](b, `document.querySelector('#groupMappings').value`); got != "IT->admin;DATA_SCIENCE->user" {
+		t.Fatalf("the rows wrote %q", got)
+	}
+	// The text is the other way in.
+	b.click("[data-testid=mapping-as-text]")
+	if eval[bool](b, `document.querySelector('#groupMappings').closest('label').hidden`) {
+		t.Fatal("Edit as text did not show the text")
+	}
+	b.assertCleanConsole()
+}
+
+// addMapping adds a group mapping row (the Advanced section open) and fills it in.
+func (b *browser) addMapping(group, role string) {
+	b.t.Helper()
+	b.click("[data-testid=mapping-add]")
+	row := "[data-mapping-row]:last-child"
+	b.do("type the group "+group, chromedp.SendKeys(chromedp.CSS(row+" [data-mapping-group]"), group))
+	b.do("choose "+role, chromedp.SetValue(chromedp.CSS(row+" [data-mapping-role]"), role))
+	if !eval[bool](b, `document.querySelector('`+row+` [data-mapping-role]').dispatchEvent(new Event('change', {bubbles: true}))`) {
+		b.t.Fatal("the role change was not dispatched")
+	}
+}

@@ -57,7 +57,8 @@ func TestAdminConnectsTestsAndEnablesOktaAndMemberLogsIn(t *testing.T) {
 	b.fill("#clientSecret", "okta-client-secret")
 	b.setChecked("#jit", true)
 	b.setChecked("#syncRoles", true)
-	b.choose("#groupMappings", "IT->admin;DATA_SCIENCE->user") // SetValue: the textarea starts empty
+	b.addMapping("IT", "admin")
+	b.addMapping("DATA_SCIENCE", "user")
 	if resp := b.submit("[data-testid=save-connection]"); resp.Status != 200 {
 		t.Fatalf("saving the connection: status %d at %s", resp.Status, resp.URL)
 	}

@@ -17,6 +17,11 @@
 //   <div data-error-summary tabindex="-1"> <a href="#field">   a form's error summary:
 //                                  takes focus on load; a link opens the folded
 //                                  sections around its field and focuses it
+//   <div data-mapping-rows="textareaId" hidden> <ul data-mapping-list> <button data-mapping-add>
+//        <button data-mapping-as-text>      group mappings as rows (group, role, remove) kept
+//                                  in step with the GROUP->ROLE textarea, which stays the
+//                                  form's field and the way to edit them as text (and
+//                                  the only way without scripts, or for text that is not pairs)
 //   <meta name="csrf-token" content="...">   sent as X-CSRF-Token by htmx
 (function () {
   "use strict";
@@ -46,6 +51,108 @@
     }
     field.scrollIntoView({ block: "center" });
     field.focus();
+  });
+
+  // ---- group mappings as rows ----------------------------------------------
+
+  var ROLES = ["user", "admin"];
+
+  // parsePairs reads GROUP->ROLE pairs; null when any is not one (the text
+  // then stays the way to edit them, and the server says what is wrong).
+  function parsePairs(text) {
+    var out = [];
+    var parts = text.split(/[;\n]/);
+    for (var i = 0; i < parts.length; i++) {
+      var pair = parts[i].trim();
+      if (!pair) continue;
+      var at = pair.indexOf("->");
+      if (at < 0) return null;
+      var group = pair.slice(0, at).trim(), role = pair.slice(at + 2).trim();
+      if (!group || ROLES.indexOf(role) < 0) return null;
+      out.push({ group: group, role: role });
+    }
+    return out;
+  }
+
+  function mappingRow(m) {
+    var li = document.createElement("li");
+    li.setAttribute("data-mapping-row", "");
+    var group = document.createElement("input");
+    group.type = "text";
+    group.value = m.group;
+    group.placeholder = "IdP group, e.g. IT";
+    group.setAttribute("aria-label", "Identity provider group");
+    group.setAttribute("data-mapping-group", "");
+    var role = document.createElement("select");
+    role.setAttribute("aria-label", "Role");
+    role.setAttribute("data-mapping-role", "");
+    ROLES.forEach(function (r) {
+      var o = document.createElement("option");
+      o.value = r;
+      o.textContent = r;
+      o.selected = r === m.role;
+      role.appendChild(o);
+    });
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "secondary outline";
+    remove.textContent = "Remove";
+    remove.setAttribute("data-mapping-remove", "");
+    li.append(group, document.createTextNode(" → "), role, remove);
+    return li;
+  }
+
+  function mappingText(box) {
+    return document.getElementById(box.getAttribute("data-mapping-rows"));
+  }
+
+  // syncText writes the rows into the textarea (rows without a group are left out).
+  function syncText(box) {
+    var pairs = [];
+    box.querySelectorAll("[data-mapping-row]").forEach(function (li) {
+      var g = li.querySelector("[data-mapping-group]").value.trim();
+      if (g) pairs.push(g + "->" + li.querySelector("[data-mapping-role]").value);
+    });
+    mappingText(box).value = pairs.join(";");
+  }
+
+  // showRows shows the textarea's pairs as rows; text that is not pairs
+  // (or that the server found wrong) keeps the textarea in view instead.
+  function showRows(box) {
+    var area = mappingText(box);
+    var pairs = parsePairs(area.value);
+    var label = area.closest("[data-mapping-text]");
+    if (pairs === null || area.getAttribute("aria-invalid") === "true") return;
+    var list = box.querySelector("[data-mapping-list]");
+    list.replaceChildren.apply(list, pairs.map(mappingRow));
+    box.hidden = false;
+    if (label) label.hidden = true;
+  }
+
+  document.querySelectorAll("[data-mapping-rows]").forEach(showRows);
+  function onRowEdit(evt) {
+    var box = evt.target.closest("[data-mapping-rows]");
+    if (box) syncText(box);
+  }
+  document.addEventListener("input", onRowEdit);
+  document.addEventListener("change", onRowEdit);
+  document.addEventListener("click", function (evt) {
+    var box = evt.target.closest("[data-mapping-rows]");
+    if (!box) return;
+    if (evt.target.closest("[data-mapping-add]")) {
+      var li = mappingRow({ group: "", role: "user" });
+      box.querySelector("[data-mapping-list]").appendChild(li);
+      li.querySelector("[data-mapping-group]").focus();
+      syncText(box);
+    } else if (evt.target.closest("[data-mapping-remove]")) {
+      evt.target.closest("[data-mapping-row]").remove();
+      syncText(box);
+    } else if (evt.target.closest("[data-mapping-as-text]")) {
+      var area = mappingText(box);
+      box.hidden = true;
+      area.closest("[data-mapping-text]").hidden = false;
+      area.focus();
+    }
   });
 
   // ---- header menu (phones) ----------------------------------------------
