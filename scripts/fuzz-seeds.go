@@ -1,6 +1,6 @@
 //go:build ignore
 
-// fuzz-seeds writes the committed seed corpora of the fuzz targets
+// Command fuzz-seeds writes the committed seed corpora of the fuzz targets
 // (testdata/fuzz/FuzzXxx/seed-*, "go test fuzz v1" files), which `go test`
 // runs as ordinary cases and `make fuzz` starts from. Crashes the fuzzer
 // finds are written beside them by go test itself and committed as they
