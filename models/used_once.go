@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // UsedOnce is a single-use id that has been spent: a login state, or a
@@ -22,18 +20,14 @@ var ErrAlreadyUsed = errors.New("already used")
 // SpendOnce records u as spent; ErrAlreadyUsed when it was spent before,
 // on this instance or another.
 func (s *Store) SpendOnce(ctx context.Context, u UsedOnce) error {
-	return spendOnce(s.w(ctx), u)
-}
-
-const spendOnceSQL = "INSERT INTO used_once (kind, id_hash, expires_at) VALUES (?, ?, ?)"
-
-func spendOnce(tx *gorm.DB, u UsedOnce) error {
-	err := tx.Exec(spendOnceSQL, u.Kind, u.IDHash, u.ExpiresAt.UTC()).Error
+	err := s.w(ctx).Exec(spendOnceSQL, u.Kind, u.IDHash, u.ExpiresAt.UTC()).Error
 	if errors.Is(translate(err), ErrConflict) {
 		return ErrAlreadyUsed
 	}
 	return err
 }
+
+const spendOnceSQL = "INSERT INTO used_once (kind, id_hash, expires_at) VALUES (?, ?, ?)"
 
 // WasUsed reports whether a single-use id was spent (and is still remembered).
 func (s *Store) WasUsed(ctx context.Context, kind, idHash string) (bool, error) {

@@ -179,7 +179,7 @@ func (s *Service) takeState(ctx context.Context, org models.Organization, state,
 // second spend (a replay, or the same answer on another instance) is the
 // "already used" refusal.
 func (s *Service) spend(ctx context.Context, st loginState) error {
-	return spentProblem(s.store.SpendOnce(ctx, st.spent()))
+	return SpentProblem(s.store.SpendOnce(ctx, st.spent()))
 }
 
 // spent is the used_once row of a login state.
@@ -188,16 +188,14 @@ func (st loginState) spent() models.UsedOnce {
 	return models.UsedOnce{Kind: UsedLogin, IDHash: st.StateHash, ExpiresAt: st.expiry().Add(time.Minute)}
 }
 
-// spentProblem turns the store's "already used" into the readable refusal.
-func spentProblem(err error) error {
+// SpentProblem turns the store's "already used" into the readable
+// refusal; the web layer uses it too, since it writes a member's session
+// together with the spend (the same answer may have been used on another
+// instance meanwhile).
+func SpentProblem(err error) error {
 	if errors.Is(err, models.ErrAlreadyUsed) {
 		return problem(http.StatusBadRequest, connector.CodeStateExpired, "Sign-in expired",
 			"This sign-in was already used.", "Start the sign-in again from the login page.", err)
 	}
 	return err
 }
-
-// SpentProblem is spentProblem for the web layer, which writes the session
-// together with the spend: a login whose state was spent meanwhile (the same
-// answer on another instance) is refused in words.
-func SpentProblem(err error) error { return spentProblem(err) }
