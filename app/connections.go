@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/orgsso/orgsso/app/ascode"
-	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/web"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/models/names"
@@ -17,18 +16,6 @@ import (
 
 // operator is the actor of changes made on the command line.
 const operator = "operator"
-
-// CheckIdP opens a connection as it is to be saved, which with discovery
-// on asks its IdP for the discovery document, and says what went wrong in
-// words ("" when it opened): the check the connection form makes on save.
-func (a *App) CheckIdP(ctx context.Context, c models.Connection) string {
-	c.SealedSecret = "" // discovery needs no secret
-	if _, err := a.Signin.Open(ctx, c); err != nil {
-		a.Log.Info("connection check failed", "connection", c.DisplayName, "err", err)
-		return connector.Reason(err)
-	}
-	return ""
-}
 
 // ApplyConnections applies a config-as-code document to an org's
 // connections as the operator, reading secrets from this process's
@@ -42,7 +29,7 @@ func (a *App) ApplyConnections(ctx context.Context, org models.Organization, doc
 		DryRun:   dryRun,
 		Env:      os.LookupEnv,
 		ReadFile: os.ReadFile,
-		CheckIdP: a.CheckIdP,
+		CheckIdP: a.Signin.Check,
 		Forget:   a.Signin.Forget,
 		Actor:    ascode.Actor{Email: operator, Via: "config as code (command line)"},
 		Log:      a.Log,

@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"net/http"
+	"time"
 )
 
 // Connector is one opened identity provider connection.
@@ -28,6 +29,22 @@ type LoginRequest struct {
 	// ForwardedParams are login parameters the caller received (for example
 	// login_hint). A connector forwards only the ones its connection allows.
 	ForwardedParams map[string]string
+}
+
+// Unsolicited is implemented by connectors that can accept an answer the
+// IdP sent without a login having been started here (SAML's IdP-initiated
+// login). The connector refuses it unless its connection allows it.
+type Unsolicited interface {
+	FinishUnsolicited(ctx context.Context, r *http.Request) (Identity, error)
+}
+
+// Once is a value the IdP promises to send only once (a SAML assertion
+// ID): the caller records it until Until and refuses it a second time, on
+// any instance and after restarts.
+type Once struct {
+	Kind  string
+	ID    string
+	Until time.Time
 }
 
 // Logouter is implemented by connectors that support RP-initiated logout.
@@ -58,4 +75,7 @@ type Identity struct {
 	// It is a credential: never render, log or persist it in a TestRun. The
 	// json:"-" tag keeps it out of any JSON encoding of an Identity.
 	IDTokenHint string `json:"-"`
+	// Once, when set, must be spent by the caller before the identity is
+	// used.
+	Once *Once `json:"-"`
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Protocol is one sign-in protocol (OpenID Connect, SAML): how to open a
@@ -36,8 +37,17 @@ type Protocol struct {
 	// whose Reason says why in words.
 	InitiatePath string
 	Initiate     func(config []byte, r *http.Request) (Initiation, error)
-	// State reads the login state the IdP's answer carries ("" for none).
+	// State reads the login state the IdP's answer carries ("" for none:
+	// an IdP-initiated answer, which only a connector that is an
+	// Unsolicited may accept).
 	State func(r *http.Request) string
+	// MetadataPath, if set, is where under /o/{org} the protocol publishes
+	// a connection's own metadata (":conn" as above; a SAML SP's metadata,
+	// whose URL is also its entity ID), and Metadata writes it from the
+	// connection's stored configuration alone: it is served before the
+	// IdP's side is filled in.
+	MetadataPath string
+	Metadata     func(config []byte, env Env) ([]byte, error)
 }
 
 // Env is what a connector may use of the server.
@@ -45,6 +55,22 @@ type Env struct {
 	// HTTPClient makes every request to the IdP (app/outbound).
 	HTTPClient *http.Client
 	Log        *slog.Logger
+	// ReturnURL is where this connection's IdP answers (the protocol's
+	// ReturnPath, filled in); EntityID is the connection's own metadata URL
+	// ("" when its protocol has no MetadataPath), which SAML uses as the SP
+	// entity ID.
+	ReturnURL string
+	EntityID  string
+	// Now is the clock for expiry checks (nil: time.Now).
+	Now func() time.Time
+}
+
+// Clock returns e.Now, or time.Now when it is not set.
+func (e Env) Clock() func() time.Time {
+	if e.Now == nil {
+		return time.Now
+	}
+	return e.Now
 }
 
 // Initiation is what an IdP-initiated login asks for (an app tile, OpenID
@@ -71,7 +97,7 @@ func NewRegistry(ps ...Protocol) *Registry {
 // Register adds p; a second protocol of the same name is a programming error.
 func (r *Registry) Register(p Protocol) {
 	if _, ok := r.Get(p.Name); ok || p.Name == "" || p.Open == nil || p.ReturnPath == "" || p.State == nil ||
-		(p.InitiatePath == "") != (p.Initiate == nil) {
+		(p.InitiatePath == "") != (p.Initiate == nil) || (p.MetadataPath == "") != (p.Metadata == nil) {
 		panic("connector: protocol " + p.Name + " registered twice or incomplete")
 	}
 	r.protocols = append(r.protocols, p)

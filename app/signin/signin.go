@@ -123,12 +123,16 @@ func (s *Service) open(ctx context.Context, key string, version int64) (connecto
 		return nil, connector.NewError(connector.CodeInvalidConfig,
 			"The connection's settings changed while this login was in progress. Start again.", nil)
 	}
-	return s.Open(ctx, conn)
+	org, err := s.store.Organization(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Open(ctx, org, conn)
 }
 
 // Open opens a connector for the connection as stored, uncached (the
 // settings page uses it to check an IdP when saving).
-func (s *Service) Open(ctx context.Context, conn models.Connection) (connector.Connector, error) {
+func (s *Service) Open(ctx context.Context, org models.Organization, conn models.Connection) (connector.Connector, error) {
 	p, ok := s.protocols.Get(conn.Protocol)
 	if !ok {
 		return nil, connector.NewError(connector.CodeInvalidConfig, "This connection's protocol "+conn.Protocol+" is not supported.", nil)
@@ -141,7 +145,43 @@ func (s *Service) Open(ctx context.Context, conn models.Connection) (connector.C
 				"The stored client secret cannot be read with this server's secret key. Enter the client secret again.", err)
 		}
 	}
-	return p.Open(ctx, []byte(conn.Config), secret, connector.Env{HTTPClient: s.opts.HTTPClient, Log: s.log})
+	return p.Open(ctx, []byte(conn.Config), secret, s.env(org, conn))
+}
+
+// env is what conn's connector may use of the server.
+func (s *Service) env(org models.Organization, conn models.Connection) connector.Env {
+	return connector.Env{
+		HTTPClient: s.opts.HTTPClient, Log: s.log, Now: s.opts.Now,
+		ReturnURL: s.ReturnURL(org, conn), EntityID: s.MetadataURL(org, conn),
+	}
+}
+
+// MetadataURL is where conn's own metadata is published (a SAML SP's
+// metadata, whose URL is its entity ID); "" when its protocol has none.
+func (s *Service) MetadataURL(org models.Organization, conn models.Connection) string {
+	p, ok := s.protocols.Get(conn.Protocol)
+	if !ok || p.MetadataPath == "" {
+		return ""
+	}
+	return s.opts.BaseURL + "/o/" + org.Slug + connector.PathFor(p.MetadataPath, conn.PublicID)
+}
+
+// Check opens a connection as it is to be saved, which with discovery on
+// asks its IdP for the discovery document, and says what went wrong in
+// words ("" when it opened): the check made on every save.
+func (s *Service) Check(ctx context.Context, conn models.Connection) string {
+	// The secret plays no part in discovery, and a new connection's secret
+	// cannot be sealed before it has a public id.
+	conn.SealedSecret = ""
+	org, err := s.store.Organization(ctx, conn.OrgID)
+	if err == nil {
+		_, err = s.Open(ctx, org, conn)
+	}
+	if err != nil {
+		s.log.Info("connection check failed", "connection", conn.DisplayName, "err", err)
+		return connector.Reason(err)
+	}
+	return ""
 }
 
 // ProvisioningOf decodes a connection's provisioning rules.

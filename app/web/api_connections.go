@@ -24,7 +24,7 @@ func (h *Handlers) ascodeOptions(c echo.Context, dryRun bool) ascode.Options {
 	return ascode.Options{
 		DryRun:        dryRun,
 		InlineSecrets: true,
-		CheckIdP:      h.checkIdP,
+		CheckIdP:      h.signin.Check,
 		Forget:        h.signin.Forget,
 		Actor:         actor,
 		Log:           h.log,

@@ -371,20 +371,6 @@ func nameTaken(name string, org *models.Organization) string {
 	return "A connection named “" + name + "” already exists in " + org.Name + "; choose another name."
 }
 
-// checkIdP opens the connector as the form describes it, which with
-// discovery on fetches the IdP's discovery document, and returns what went
-// wrong in words for the issuer field ("" when it opened).
-func (h *Handlers) checkIdP(ctx context.Context, candidate models.Connection) string {
-	// The secret plays no part in discovery, and a new connection's secret
-	// cannot be sealed before it has a public id.
-	candidate.SealedSecret = ""
-	if _, err := h.signin.Open(ctx, candidate); err != nil {
-		h.log.Info("connection check failed", "connection", candidate.PublicID, "err", err)
-		return connector.Reason(err)
-	}
-	return ""
-}
-
 // connectionFormPage renders the new or edit form.
 func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.ConnectionFormProps) error {
 	org := currentOrg(c)

@@ -38,7 +38,7 @@ func (h *Handlers) createConnection(c echo.Context) error {
 		return err
 	}
 	if len(errs) == 0 && in.values.Discovery {
-		if msg := h.checkIdP(ctx, candidate); msg != "" {
+		if msg := h.signin.Check(ctx, candidate); msg != "" {
 			errs[in.issuerField()] = msg
 		}
 	}
@@ -92,7 +92,7 @@ func (h *Handlers) updateConnection(c echo.Context) error {
 		return err
 	}
 	if len(errs) == 0 && in.values.Discovery {
-		if msg := h.checkIdP(ctx, updated); msg != "" {
+		if msg := h.signin.Check(ctx, updated); msg != "" {
 			errs[in.issuerField()] = msg
 		}
 	}

@@ -311,7 +311,7 @@ func (h *Handlers) saveSetup(c echo.Context) error {
 		candidate.Provisioning = string(prov)
 	}
 	if len(errs) == 0 && in.values.Discovery {
-		if msg := h.checkIdP(ctx, candidate); msg != "" {
+		if msg := h.signin.Check(ctx, candidate); msg != "" {
 			errs[in.issuerField()] = msg
 		}
 	}
