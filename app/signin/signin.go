@@ -137,19 +137,24 @@ func (s *Service) Open(ctx context.Context, org models.Organization, conn models
 	if !ok {
 		return nil, connector.NewError(connector.CodeInvalidConfig, "This connection's protocol "+conn.Protocol+" is not supported.", nil)
 	}
-	var secret string
-	if conn.SealedSecret != "" {
-		var err error
-		if secret, err = s.sealer.Open(conn.SealedSecret, SecretBinding(conn)); err != nil {
-			return nil, connector.NewError(connector.CodeInvalidConfig,
-				"The stored client secret cannot be read with this server's secret key. Enter the client secret again.", err)
-		}
+	secret, err := s.Secret(conn)
+	if err != nil {
+		return nil, connector.NewError(connector.CodeInvalidConfig,
+			"The stored secret cannot be read with this server's secret key. Enter it again.", err)
 	}
-	return p.Open(ctx, []byte(conn.Config), secret, s.env(org, conn))
+	return p.Open(ctx, []byte(conn.Config), secret, s.Env(org, conn))
 }
 
-// env is what conn's connector may use of the server.
-func (s *Service) env(org models.Organization, conn models.Connection) connector.Env {
+// Secret opens conn's sealed secret ("" for none).
+func (s *Service) Secret(conn models.Connection) (string, error) {
+	if conn.SealedSecret == "" {
+		return "", nil
+	}
+	return s.sealer.Open(conn.SealedSecret, SecretBinding(conn))
+}
+
+// Env is what conn's connector may use of the server.
+func (s *Service) Env(org models.Organization, conn models.Connection) connector.Env {
 	return connector.Env{
 		HTTPClient: s.opts.HTTPClient, Log: s.log, Now: s.opts.Now,
 		ReturnURL: s.ReturnURL(org, conn), EntityID: s.MetadataURL(org, conn),
