@@ -128,7 +128,7 @@ func PassTest(tb testing.TB, a *app.App, org models.Organization, conn models.Co
 	if err != nil {
 		tb.Fatal(err)
 	}
-	res, err := a.Signin.Finish(ctx, org, conn.Protocol, httptest.NewRequest("GET", cb.String(), nil), binding, 0)
+	res, err := a.Signin.Finish(ctx, org, signin.Answer{Protocol: conn.Protocol, Request: httptest.NewRequest("GET", cb.String(), nil), Cookie: binding})
 	if err != nil || !res.TestRun.Passed() {
 		tb.Fatalf("test login: %+v %v", res.TestRun, err)
 	}

@@ -487,3 +487,16 @@ func PresetByID(id string) (Preset, bool) {
 	}
 	return Preset{}, false
 }
+
+// CustomPreset is the preset without provider-specific defaults of a
+// protocol: "custom" for OpenID Connect, "<protocol>-custom" for others.
+func CustomPreset(protocol string) Preset {
+	id := "custom"
+	if protocol != ProtocolOIDC {
+		id = protocol + "-custom"
+	}
+	if p, ok := PresetByID(id); ok && p.Protocol == protocol {
+		return p
+	}
+	return Preset{ID: id, Name: "Custom", Protocol: protocol}
+}

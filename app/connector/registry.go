@@ -48,6 +48,8 @@ type Protocol struct {
 	// IdP's side is filled in.
 	MetadataPath string
 	Metadata     func(config []byte, env Env) ([]byte, error)
+	// Form is the protocol's part of the connection form.
+	Form *Form
 }
 
 // Env is what a connector may use of the server.
@@ -97,7 +99,7 @@ func NewRegistry(ps ...Protocol) *Registry {
 // Register adds p; a second protocol of the same name is a programming error.
 func (r *Registry) Register(p Protocol) {
 	if _, ok := r.Get(p.Name); ok || p.Name == "" || p.Open == nil || p.ReturnPath == "" || p.State == nil ||
-		(p.InitiatePath == "") != (p.Initiate == nil) || (p.MetadataPath == "") != (p.Metadata == nil) {
+		(p.InitiatePath == "") != (p.Initiate == nil) || (p.MetadataPath == "") != (p.Metadata == nil) || p.Form == nil {
 		panic("connector: protocol " + p.Name + " registered twice or incomplete")
 	}
 	r.protocols = append(r.protocols, p)

@@ -49,7 +49,7 @@ func FuzzCallbackQuery(f *testing.F) {
 		if err != nil {
 			return // not a request a browser could send
 		}
-		res, err := e.svc.Finish(ctx, e.org, e.conn.Protocol, r, binding, 0)
+		res, err := e.svc.Finish(ctx, e.org, signin.Answer{Protocol: e.conn.Protocol, Request: r, Cookie: binding})
 		if err == nil {
 			t.Fatalf("signed in %v without the IdP's code (query %q)", res.User.Email, raw)
 		}
@@ -98,7 +98,7 @@ func FuzzLoginCookie(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := e.svc.Finish(ctx, e.org, e.conn.Protocol, r, cookie, 0)
+		res, err := e.svc.Finish(ctx, e.org, signin.Answer{Protocol: e.conn.Protocol, Request: r, Cookie: cookie})
 		if err == nil {
 			t.Fatalf("signed in %v with cookie %q and no code", res.User.Email, cookie)
 		}

@@ -178,7 +178,7 @@ func (e *env) begin(subject string, isTest bool) (callback, binding string, err 
 // login's state.
 func (e *env) finish(callback, cookie string) (signin.Result, error) {
 	r := httptest.NewRequest("GET", callback, nil)
-	res, err := e.svc.Finish(context.Background(), e.org, e.conn.Protocol, r, cookie, 0)
+	res, err := e.svc.Finish(context.Background(), e.org, signin.Answer{Protocol: e.conn.Protocol, Request: r, Cookie: cookie})
 	if err == nil && res.Spend != nil {
 		if serr := e.store.SpendOnce(context.Background(), *res.Spend); serr != nil {
 			return res, signin.SpentProblem(serr)

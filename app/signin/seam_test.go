@@ -9,13 +9,19 @@ import (
 	"testing"
 )
 
-// signin speaks protocols only through the connector.Registry it is given:
-// it names no protocol package, so adding one (SAML) changes nothing here.
-func TestSigninNamesNoProtocolPackage(t *testing.T) {
+// signin and web speak protocols only through the connector.Registry they
+// are given: they name no protocol package, so adding one (SAML) changes
+// nothing there.
+func TestSigninAndWebNameNoProtocolPackage(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	web, err := filepath.Glob("../web/*.go")
+	if err != nil || len(web) == 0 {
+		t.Fatal("no web files", err)
+	}
+	files = append(files, web...)
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue

@@ -137,19 +137,24 @@ func (s *Service) Open(ctx context.Context, org models.Organization, conn models
 	if !ok {
 		return nil, connector.NewError(connector.CodeInvalidConfig, "This connection's protocol "+conn.Protocol+" is not supported.", nil)
 	}
-	var secret string
-	if conn.SealedSecret != "" {
-		var err error
-		if secret, err = s.sealer.Open(conn.SealedSecret, SecretBinding(conn)); err != nil {
-			return nil, connector.NewError(connector.CodeInvalidConfig,
-				"The stored client secret cannot be read with this server's secret key. Enter the client secret again.", err)
-		}
+	secret, err := s.Secret(conn)
+	if err != nil {
+		return nil, connector.NewError(connector.CodeInvalidConfig,
+			"The stored secret cannot be read with this server's secret key. Enter it again.", err)
 	}
-	return p.Open(ctx, []byte(conn.Config), secret, s.env(org, conn))
+	return p.Open(ctx, []byte(conn.Config), secret, s.Env(org, conn))
 }
 
-// env is what conn's connector may use of the server.
-func (s *Service) env(org models.Organization, conn models.Connection) connector.Env {
+// Secret opens conn's sealed secret ("" for none).
+func (s *Service) Secret(conn models.Connection) (string, error) {
+	if conn.SealedSecret == "" {
+		return "", nil
+	}
+	return s.sealer.Open(conn.SealedSecret, SecretBinding(conn))
+}
+
+// Env is what conn's connector may use of the server.
+func (s *Service) Env(org models.Organization, conn models.Connection) connector.Env {
 	return connector.Env{
 		HTTPClient: s.opts.HTTPClient, Log: s.log, Now: s.opts.Now,
 		ReturnURL: s.ReturnURL(org, conn), EntityID: s.MetadataURL(org, conn),
@@ -313,25 +318,44 @@ type Result struct {
 	Spend *models.UsedOnce
 }
 
+// Answer is an IdP's answer at one of an org's return endpoints.
+type Answer struct {
+	// Protocol is the endpoint's protocol.
+	Protocol string
+	// Connection is the public id of the connection the endpoint is for
+	// ("" for an org-wide endpoint, like the OIDC redirect URI).
+	Connection string
+	Request    *http.Request
+	// Cookie is the value of the browser's login cookie for the org.
+	Cookie string
+	// Viewer is the id of the signed-in person (0 for none), who must be
+	// the one who started a link.
+	Viewer int64
+}
+
 // Finish completes the login whose state the IdP sent back to the org's
-// return URL of protocol. cookie is the value of the browser's login
-// cookie for the org; viewer is the id of the signed-in person (0 for
-// none), who must be the one who started a link.
-func (s *Service) Finish(ctx context.Context, org models.Organization, protocol string, r *http.Request, cookie string, viewer int64) (Result, error) {
-	p, ok := s.protocols.Get(protocol)
+// return endpoint, or, at a connection's own endpoint, an answer the IdP
+// sent unasked when the connection accepts those.
+func (s *Service) Finish(ctx context.Context, org models.Organization, a Answer) (Result, error) {
+	p, ok := s.protocols.Get(a.Protocol)
 	if !ok {
-		return Result{Cookie: cookie}, fmt.Errorf("signin: protocol %q is not registered", protocol)
+		return Result{Cookie: a.Cookie}, fmt.Errorf("signin: protocol %q is not registered", a.Protocol)
 	}
-	state := p.State(r)
+	state := p.State(a.Request)
+	if state == "" && a.Connection != "" {
+		res, err := s.finishUnsolicited(ctx, org, a)
+		res.Cookie = a.Cookie
+		return res, err
+	}
 	if state == "" {
-		return Result{Cookie: cookie}, problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
+		return Result{Cookie: a.Cookie}, problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
 			"The identity provider's answer carried no state, so it cannot be matched to a sign-in.", "Start the sign-in again from the login page.", nil)
 	}
-	st, remaining, err := s.takeState(ctx, org, state, cookie)
+	st, remaining, err := s.takeState(ctx, org, state, a.Cookie)
 	if err != nil {
 		res := Result{Matched: st.StateHash != ""}
 		if st.IsTest {
-			res, err = s.failTestState(ctx, org, st, r, err)
+			res, err = s.failTestState(ctx, org, st, a.Request, err)
 		}
 		res.Cookie = remaining
 		return res, err
@@ -344,7 +368,7 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, protocol 
 			return Result{Cookie: remaining}, err
 		}
 	}
-	res, err := s.finish(ctx, org, protocol, r, st, viewer)
+	res, err := s.finish(ctx, org, a, st)
 	res.Cookie, res.Matched = remaining, true
 	switch {
 	case early:
@@ -359,15 +383,76 @@ func (s *Service) Finish(ctx context.Context, org models.Organization, protocol 
 	return res, err
 }
 
+// finishUnsolicited takes an answer the IdP sent without a login begun
+// here (SAML's IdP-initiated login) at the endpoint of the connection it
+// names: only a connector that accepts those, of a connection members may
+// use now, signs a member in, to the org's home.
+func (s *Service) finishUnsolicited(ctx context.Context, org models.Organization, a Answer) (Result, error) {
+	refused := problem(http.StatusBadRequest, connector.CodeStateInvalid, "Sign-in failed",
+		"The identity provider's answer carried no state, so it cannot be matched to a sign-in.", "Start the sign-in again from the login page.", nil)
+	conn, err := s.store.ConnectionByPublicID(ctx, org.ID, a.Connection)
+	if err != nil || conn.Protocol != a.Protocol {
+		return Result{}, refused
+	}
+	res := Result{Connection: conn}
+	if conn, err = s.admit(ctx, org, conn); err != nil {
+		return res, err
+	}
+	c, err := s.cache.Get(ctx, cacheKey(org.ID, conn.ID), conn.Version)
+	if err != nil {
+		return res, s.idpProblem(org, err)
+	}
+	u, ok := c.(connector.Unsolicited)
+	if !ok {
+		return res, refused
+	}
+	ident, err := u.FinishUnsolicited(ctx, a.Request)
+	if err == nil {
+		err = s.spendOnce(ctx, conn, ident)
+	}
+	if err != nil {
+		return res, s.idpProblem(org, err)
+	}
+	return s.complete(ctx, org, conn, c, "", ident, false)
+}
+
+// UsedAssertion is the used_once kind of the values an IdP sends once (a
+// SAML assertion's ID), scoped by connection.
+const UsedAssertion = "assertion"
+
+// spendOnce records the value ident must be used with once; a second use
+// is refused as a replay, on any instance and after restarts.
+func (s *Service) spendOnce(ctx context.Context, conn models.Connection, ident connector.Identity) error {
+	if ident.Once == nil {
+		return nil
+	}
+	until := ident.Once.Until
+	if now := s.now(); until.Before(now.Add(s.opts.StateTTL)) {
+		until = now.Add(s.opts.StateTTL) // kept at least as long as a login may take
+	}
+	err := s.store.SpendOnce(ctx, models.UsedOnce{
+		Kind:      UsedAssertion,
+		IDHash:    secrets.Hash(conn.PublicID + "\x00" + ident.Once.Kind + "\x00" + ident.Once.ID),
+		ExpiresAt: until,
+	})
+	if errors.Is(err, models.ErrAlreadyUsed) {
+		return connector.NewError(CodeReplayed, "The identity provider's answer was already used once: it is refused a second time.", err)
+	}
+	return err
+}
+
+// CodeReplayed is the code of an answer (a SAML assertion) used twice.
+const CodeReplayed = "replayed"
+
 // finish validates the IdP's answer to the login st and decides what it means.
-func (s *Service) finish(ctx context.Context, org models.Organization, protocol string, r *http.Request, st loginState, viewer int64) (Result, error) {
+func (s *Service) finish(ctx context.Context, org models.Organization, a Answer, st loginState) (Result, error) {
 	// The stored row, not a cached one: role sync follows the mappings as
 	// they are now.
 	conn, err := s.stateConnection(ctx, org, st.ConnectionID)
 	if err != nil {
 		return Result{}, err
 	}
-	if conn.Protocol != protocol {
+	if conn.Protocol != a.Protocol || (a.Connection != "" && a.Connection != conn.PublicID) {
 		return Result{}, problem(http.StatusBadRequest, connector.CodeStateMismatch, "Sign-in failed",
 			"The identity provider's answer came to the wrong address for this sign-in.", "Start the sign-in again from the login page.", nil)
 	}
@@ -388,7 +473,10 @@ func (s *Service) finish(ctx context.Context, org models.Organization, protocol 
 		}
 		return res, s.idpProblem(org, err)
 	}
-	ident, ferr := c.Finish(ctx, r, st.Pending)
+	ident, ferr := c.Finish(ctx, a.Request, st.Pending)
+	if ferr == nil {
+		ferr = s.spendOnce(ctx, conn, ident)
+	}
 	if st.IsTest {
 		return s.recordTest(ctx, org, conn, st.UserID, st.ReturnTo, ident, ferr)
 	}
@@ -396,7 +484,7 @@ func (s *Service) finish(ctx context.Context, org models.Organization, protocol 
 		return res, s.idpProblem(org, ferr)
 	}
 	if st.IsLink {
-		if err := s.link(ctx, org, conn, st.UserID, ident, viewer); err != nil {
+		if err := s.link(ctx, org, conn, st.UserID, ident, a.Viewer); err != nil {
 			return res, err
 		}
 	}

@@ -365,7 +365,7 @@ func TestLoginCookieOfAnotherOrgIsRefused(t *testing.T) {
 	other := e.org
 	other.ID++
 	r := httptest.NewRequest("GET", cb, nil)
-	if _, err := e.svc.Finish(context.Background(), other, e.conn.Protocol, r, cookie, 0); problemCode(t, err) != connector.CodeStateMismatch {
+	if _, err := e.svc.Finish(context.Background(), other, signin.Answer{Protocol: e.conn.Protocol, Request: r, Cookie: cookie}); problemCode(t, err) != connector.CodeStateMismatch {
 		t.Fatalf("another org's cookie: %v", err)
 	}
 }

@@ -3,7 +3,10 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,7 +17,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/app/connector"
-	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/models/names"
@@ -24,67 +26,45 @@ import (
 
 // connectionInput is a submitted connection form.
 type connectionInput struct {
-	values  pages.ConnectionFormValues
-	secret  string
-	preset  string
-	version int64
-	// fieldErrs are the preset fields' problems, by form field name.
-	fieldErrs components.Errors
-	// fromFields: the issuer was derived from the preset's fields.
-	fromFields bool
-	// firstField is the form name of the preset's first field ("" without).
-	firstField string
+	values   pages.ConnectionFormValues
+	protocol connector.Protocol
+	preset   connector.Preset
+	version  int64
+	action   string
 	// nameErr is why the display name cannot be used as typed ("" when it
 	// can; values.DisplayName is then the cleaned name).
 	nameErr string
 }
 
-// splitList splits a list typed with spaces, commas or new lines.
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || r == ',' || r == '\n' || r == '\r' || r == '\t'
-	})
+// commonFields are the form's fields outside the protocol's section.
+var commonFields = map[string]bool{
+	"displayName": true, "logoURL": true, "preset": true, "version": true, "action": true, "_csrf": true,
+	"jit": true, "activation": true, "consent": true, "defaultRole": true, "groupMappings": true,
+	"syncRoles": true, "linkByVerifiedEmail": true,
 }
 
-func readConnectionForm(c echo.Context) connectionInput {
+// maxUploaded is the size of a file a protocol's section may take (a
+// SAML IdP's metadata).
+const maxUploaded = 1 << 20
+
+// readConnectionForm reads the form; protocol is the protocol of the
+// connection being edited ("" for a new one: the preset's).
+func (h *Handlers) readConnectionForm(c echo.Context, protocol string) (connectionInput, error) {
 	f := func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
 	on := func(name string) bool { return c.FormValue(name) == "true" }
 	in := connectionInput{
-		secret: c.FormValue("clientSecret"),
-		preset: f("preset"),
+		action: f("action"),
 		values: pages.ConnectionFormValues{
-			DisplayName:          f("displayName"),
-			LogoURL:              f("logoURL"),
-			Issuer:               f("issuer"),
-			Discovery:            on("discovery"),
-			AuthorizationURL:     f("authorizationURL"),
-			TokenURL:             f("tokenURL"),
-			UserinfoURL:          f("userinfoURL"),
-			JWKSURL:              f("jwksURL"),
-			EndSessionURL:        f("endSessionURL"),
-			RevocationURL:        f("revocationURL"),
-			ClientID:             f("clientID"),
-			ClientAuthMethod:     f("clientAuthMethod"),
-			Scopes:               strings.Join(splitList(c.FormValue("scopes")), " "),
-			PKCE:                 f("pkce"),
-			ResponseMode:         f("responseMode"),
-			ClaimsSource:         f("claimsSource"),
-			RequireVerifiedEmail: on("requireVerifiedEmail"),
-			ClaimUserID:          f("claimMapping.userID"),
-			ClaimEmail:           f("claimMapping.email"),
-			ClaimName:            f("claimMapping.name"),
-			ClaimGivenName:       f("claimMapping.givenName"),
-			ClaimFamilyName:      f("claimMapping.familyName"),
-			ClaimPicture:         f("claimMapping.picture"),
-			GroupsClaim:          f("groupsClaim"),
-			ForwardedLoginParams: strings.Join(splitList(c.FormValue("forwardedLoginParams")), " "),
-			JIT:                  on("jit"),
-			Activation:           on("activation"),
-			Consent:              on("consent"),
-			DefaultRole:          f("defaultRole"),
-			GroupMappings:        strings.TrimSpace(strings.ReplaceAll(c.FormValue("groupMappings"), "\r\n", "\n")),
-			SyncRoles:            on("syncRoles"),
-			LinkByVerifiedEmail:  on("linkByVerifiedEmail"),
+			DisplayName:         f("displayName"),
+			LogoURL:             f("logoURL"),
+			JIT:                 on("jit"),
+			Activation:          on("activation"),
+			Consent:             on("consent"),
+			DefaultRole:         f("defaultRole"),
+			GroupMappings:       strings.TrimSpace(strings.ReplaceAll(c.FormValue("groupMappings"), "\r\n", "\n")),
+			SyncRoles:           on("syncRoles"),
+			LinkByVerifiedEmail: on("linkByVerifiedEmail"),
+			Settings:            map[string]string{},
 		},
 	}
 	if name, err := names.Clean(in.values.DisplayName); err != nil {
@@ -92,98 +72,70 @@ func readConnectionForm(c echo.Context) connectionInput {
 	} else {
 		in.values.DisplayName = name
 	}
-	preset, ok := connector.PresetByID(in.preset)
-	if !ok {
-		preset, _ = connector.PresetByID("custom")
-		in.preset = preset.ID
+	in.preset = h.presetOf(f("preset"), protocol)
+	in.protocol, _ = h.signin.Protocols().Get(in.preset.Protocol)
+	req := c.Request()
+	if err := req.ParseMultipartForm(maxUploaded); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return in, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The form is too large.")
 	}
-	in.values.IssuerShown = f("issuerShown")
-	if len(preset.Fields) > 0 {
-		in.values.PresetFields = map[string]string{}
-		for _, pf := range preset.Fields {
-			in.values.PresetFields[pf.Name] = f("preset." + pf.Name)
+	secret := map[string]bool{}
+	for _, name := range in.protocol.Form.SecretFields {
+		secret[name] = true
+	}
+	for name, vals := range req.Form {
+		if commonFields[name] || len(vals) == 0 {
+			continue
 		}
-		in.firstField = "preset." + preset.Fields[0].Name
+		if secret[name] {
+			in.values.Settings[name] = vals[0]
+		} else {
+			in.values.Settings[name] = strings.TrimSpace(strings.ReplaceAll(vals[0], "\r\n", "\n"))
+		}
 	}
-	in.resolveIssuer(preset)
+	if req.MultipartForm != nil {
+		for name, files := range req.MultipartForm.File {
+			if commonFields[name] || len(files) == 0 || files[0].Size == 0 {
+				continue
+			}
+			if files[0].Size > maxUploaded {
+				return in, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The file is too large.")
+			}
+			content, err := readUpload(files[0])
+			if err != nil {
+				return in, err
+			}
+			in.values.Settings[name] = content
+		}
+	}
 	in.version, _ = strconv.ParseInt(c.FormValue("version"), 10, 64)
-	return in
+	return in, nil
 }
 
-// resolveIssuer decides the issuer a preset's form gives. The issuer field
-// (under Advanced) starts as IssuerShown; while the admin leaves it so, and
-// it came from the preset (derived from its fields, or fixed), the issuer
-// comes from the fields again. An issuer the admin typed is kept, unless
-// the fields were changed too and give another one: then neither is
-// guessed and the form says so.
-func (in *connectionInput) resolveIssuer(p connector.Preset) {
-	if p.AsksIssuer() {
-		return
+// readUpload reads an uploaded file.
+func readUpload(fh *multipart.FileHeader) (string, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return "", err
 	}
-	v := &in.values
-	typed, shown := v.Issuer, v.IssuerShown
-	_, parses := p.ParseIssuer(shown)
-	shownFromPreset := shown == "" || shown == p.FixedIssuer || parses
-	in.fromFields = typed == "" || (typed == shown && shownFromPreset)
-	derived, problems := p.DeriveIssuer(v.PresetFields)
-	in.fieldErrs = components.Errors{}
-	for name, msg := range problems {
-		// A field left empty is a problem only when it is to give the issuer.
-		if in.fromFields || strings.TrimSpace(v.PresetFields[name]) != "" {
-			in.fieldErrs["preset."+name] = msg
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxUploaded))
+	return strings.TrimSpace(string(b)), err
+}
+
+// presetOf is the preset id names, if it is one of a protocol the server
+// speaks (and, editing, of the connection's protocol); else that
+// protocol's custom preset.
+func (h *Handlers) presetOf(id, protocol string) connector.Preset {
+	p, ok := connector.PresetByID(id)
+	if ok && (protocol == "" || p.Protocol == protocol) {
+		if _, speaks := h.signin.Protocols().Get(p.Protocol); speaks {
+			return p
 		}
 	}
-	if in.fromFields {
-		v.Issuer = derived
-		// Shown again after another field's error, the derived issuer is
-		// still the fields' own.
-		v.IssuerShown = derived
-		return
+	if protocol == "" {
+		protocol = connector.ProtocolOIDC
 	}
-	if len(p.Fields) == 0 || len(in.fieldErrs) > 0 || derived == "" || derived == typed {
-		return
-	}
-	if !parses || derived != shown { // the fields changed as well
-		in.fieldErrs["issuer"] = "This issuer differs from the one the fields above give (" + derived + "). " +
-			"Empty this field to use theirs, or change the fields back."
-	}
-}
-
-// issuerField is the form field an issuer's problem is shown next to: the
-// preset's first field when the issuer was derived from its fields.
-func (in connectionInput) issuerField() string {
-	if in.fromFields && in.firstField != "" {
-		return in.firstField
-	}
-	return "issuer"
-}
-
-// config is the OIDC configuration the form describes (no secret).
-func (in connectionInput) config() oidc.Config {
-	v := in.values
-	return oidc.Config{
-		Issuer: v.Issuer, Discovery: v.Discovery,
-		AuthorizationURL: v.AuthorizationURL, TokenURL: v.TokenURL, UserinfoURL: v.UserinfoURL,
-		JWKSURL: v.JWKSURL, EndSessionURL: v.EndSessionURL, RevocationURL: v.RevocationURL,
-		ClientID: v.ClientID, ClientAuthMethod: v.ClientAuthMethod, Scopes: splitList(v.Scopes), PKCE: v.PKCE,
-		ResponseMode: storedResponseMode(v.ResponseMode), ClaimsSource: v.ClaimsSource, RequireVerifiedEmail: v.RequireVerifiedEmail,
-		ClaimMapping: connector.ClaimMapping{
-			UserID: v.ClaimUserID, Email: v.ClaimEmail, Name: v.ClaimName,
-			GivenName: v.ClaimGivenName, FamilyName: v.ClaimFamilyName, Picture: v.ClaimPicture,
-		},
-		GroupsClaim:          v.GroupsClaim,
-		ForwardedLoginParams: splitList(v.ForwardedLoginParams),
-	}
-}
-
-// storedResponseMode keeps the default response mode implicit, so that
-// connections saved before the setting existed stay unchanged when their
-// form is saved again as it is.
-func storedResponseMode(m string) string {
-	if m == oidc.ResponseQuery {
-		return ""
-	}
-	return m
+	return connector.CustomPreset(protocol)
 }
 
 func (in connectionInput) provisioning() models.Provisioning {
@@ -198,29 +150,54 @@ func (in connectionInput) provisioning() models.Provisioning {
 	}
 }
 
+// readSettings has the protocol read its section of the form against
+// the stored connection (nil for a new one); the values shown again are
+// the ones it cleaned.
+func (h *Handlers) readSettings(ctx context.Context, org models.Organization, in *connectionInput, stored *models.Connection) connector.FormResult {
+	fi := connector.FormInput{Values: in.values.Settings, Preset: in.preset, Action: in.action, DisplayName: in.values.DisplayName}
+	if stored != nil {
+		fi.Stored = []byte(stored.Config)
+		fi.StoredSecret = func() (string, error) { return h.signin.Secret(*stored) }
+		fi.Env = h.signin.Env(org, *stored)
+	} else {
+		fi.StoredSecret = func() (string, error) { return "", nil }
+		fi.Env = h.signin.Env(org, models.Connection{Protocol: in.protocol.Name})
+	}
+	res := in.protocol.Form.Read(ctx, fi)
+	if res.Values != nil {
+		in.values.Settings = res.Values
+	}
+	for _, name := range in.protocol.Form.SecretFields {
+		delete(in.values.Settings, name)
+	}
+	return res
+}
+
 // connection is the stored form of the input: conn's identity with the
 // input's settings; the secret is left as conn has it.
-func (in connectionInput) connection(conn models.Connection) (models.Connection, error) {
-	cfg, err := json.Marshal(in.config())
-	if err != nil {
-		return conn, err
-	}
+func (in connectionInput) connection(conn models.Connection, config []byte) (models.Connection, error) {
 	prov, err := json.Marshal(in.provisioning())
 	if err != nil {
 		return conn, err
 	}
-	conn.Protocol = models.ProtocolOIDC
-	conn.Preset = in.preset
+	conn.Protocol = in.protocol.Name
+	conn.Preset = in.preset.ID
 	conn.DisplayName = in.values.DisplayName
 	conn.LogoURL = in.values.LogoURL
-	conn.Config = string(cfg)
+	if config != nil {
+		conn.Config = string(config)
+	}
 	conn.Provisioning = string(prov)
 	return conn, nil
 }
 
 // formValues shows a stored connection in the form.
-func formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
-	cfg, err := oidc.ConfigOf([]byte(conn.Config))
+func (h *Handlers) formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
+	p, ok := h.signin.Protocols().Get(conn.Protocol)
+	if !ok {
+		return pages.ConnectionFormValues{}, models.ErrNotFound
+	}
+	settings, err := p.Form.Show([]byte(conn.Config), h.presetOf(conn.Preset, conn.Protocol))
 	if err != nil {
 		return pages.ConnectionFormValues{}, err
 	}
@@ -232,73 +209,40 @@ func formValues(conn models.Connection) (pages.ConnectionFormValues, error) {
 	if role == "" {
 		role = "none"
 	}
-	d := cfg.WithDefaults() // the selects show the effective choice
-	// The preset's fields are not stored: the issuer is the one source of
-	// truth (also for config as code), and they are read back from it.
-	var fields map[string]string
-	if p, ok := connector.PresetByID(conn.Preset); ok && len(p.Fields) > 0 {
-		fields, _ = p.ParseIssuer(cfg.Issuer)
-	}
 	return pages.ConnectionFormValues{
-		DisplayName: conn.DisplayName, LogoURL: conn.LogoURL,
-		PresetFields: fields, IssuerShown: cfg.Issuer,
-		Issuer: cfg.Issuer, Discovery: cfg.Discovery,
-		AuthorizationURL: cfg.AuthorizationURL, TokenURL: cfg.TokenURL, UserinfoURL: cfg.UserinfoURL,
-		JWKSURL: cfg.JWKSURL, EndSessionURL: cfg.EndSessionURL, RevocationURL: cfg.RevocationURL,
-		ClientID: cfg.ClientID, ClientAuthMethod: d.ClientAuthMethod, Scopes: strings.Join(cfg.Scopes, " "), PKCE: d.PKCE,
-		ResponseMode: d.ResponseMode, ClaimsSource: d.ClaimsSource, RequireVerifiedEmail: cfg.RequireVerifiedEmail,
-		ClaimUserID: cfg.ClaimMapping.UserID, ClaimEmail: cfg.ClaimMapping.Email, ClaimName: cfg.ClaimMapping.Name,
-		ClaimGivenName: cfg.ClaimMapping.GivenName, ClaimFamilyName: cfg.ClaimMapping.FamilyName, ClaimPicture: cfg.ClaimMapping.Picture,
-		GroupsClaim: cfg.GroupsClaim, ForwardedLoginParams: strings.Join(cfg.ForwardedLoginParams, " "),
+		DisplayName: conn.DisplayName, LogoURL: conn.LogoURL, Settings: settings,
 		JIT: prov.JIT, Activation: prov.Activation, Consent: prov.Consent, DefaultRole: role, GroupMappings: prov.GroupMappings,
 		SyncRoles: prov.SyncRoles, LinkByVerifiedEmail: prov.LinkByVerifiedEmail,
 	}, nil
 }
 
 // presetValues are a new connection's starting values.
-func presetValues(p connector.Preset) pages.ConnectionFormValues {
+func (h *Handlers) presetValues(p connector.Preset) pages.ConnectionFormValues {
+	proto, _ := h.signin.Protocols().Get(p.Protocol)
 	return pages.ConnectionFormValues{
-		DisplayName:      p.Name,
-		Issuer:           p.FixedIssuer,
-		IssuerShown:      p.FixedIssuer,
-		Discovery:        true,
-		ClientAuthMethod: oidc.AuthBasic,
-		Scopes:           strings.Join(p.Scopes, " "),
-		PKCE:             p.PKCE,
-		ResponseMode:     oidc.ResponseQuery,
-		ClaimsSource:     p.ClaimsSource,
-		// An email mapped from another claim is never verified, so
-		// requiring verification would refuse every login.
-		RequireVerifiedEmail: p.ClaimMapping.Email == "" || p.ClaimMapping.Email == "email",
-		ClaimUserID:          p.ClaimMapping.UserID,
-		ClaimEmail:           p.ClaimMapping.Email,
-		ClaimName:            p.ClaimMapping.Name,
-		ClaimGivenName:       p.ClaimMapping.GivenName,
-		ClaimFamilyName:      p.ClaimMapping.FamilyName,
-		ClaimPicture:         p.ClaimMapping.Picture,
-		GroupsClaim:          p.GroupsClaim,
-		JIT:                  true,
-		DefaultRole:          "user",
-		SyncRoles:            true,
+		DisplayName: p.Name,
+		Settings:    proto.Form.New(p),
+		JIT:         true,
+		DefaultRole: "user",
+		SyncRoles:   true,
 	}
 }
 
-// Length limits of the form's own fields, in characters; the OIDC
-// settings' limits are oidc.Max*.
+// Length limits of the form's own fields, in characters; the protocol's
+// section has its own.
 const (
 	maxDisplayName  = 100
 	maxLogoURL      = 500
-	maxSecret       = 4096
-	maxPresetField  = 256   // each of a preset's fields (tenant, domain …)
 	maxGroupMapping = 256   // each group name
 	maxGroupMaps    = 10000 // all group mappings together
 )
 
 func tooLong(s string, limit int) bool { return utf8.RuneCountInString(s) > limit }
 
-// validateConnection checks the input; self is the connection being edited
-// (nil for a new one), so its own name does not count as taken.
-func (h *Handlers) validateConnection(ctx context.Context, org *models.Organization, in connectionInput, self *models.Connection) (components.Errors, error) {
+// validateConnection checks the input, and has its protocol read its
+// section; self is the connection being edited (nil for a new one), so its
+// own name does not count as taken.
+func (h *Handlers) validateConnection(ctx context.Context, org *models.Organization, in *connectionInput, self *models.Connection) (components.Errors, connector.FormResult, error) {
 	errs := components.Errors{}
 	v := in.values
 	switch {
@@ -307,11 +251,11 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 	case v.DisplayName == "":
 		errs["displayName"] = "Enter the name members see on the login button."
 	case tooLong(v.DisplayName, maxDisplayName):
-		errs["displayName"] = oidc.TooLong(maxDisplayName)
+		errs["displayName"] = fmt.Sprintf("Use at most %d characters.", maxDisplayName)
 	default:
 		conns, err := h.store.Connections(ctx, org.ID)
 		if err != nil {
-			return nil, err
+			return nil, connector.FormResult{}, err
 		}
 		// Names are the same when their keys are (case, spaces, look-alike
 		// forms); the database's unique index on the key settles races.
@@ -323,29 +267,16 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 		}
 	}
 	if tooLong(v.LogoURL, maxLogoURL) {
-		errs["logoURL"] = oidc.TooLong(maxLogoURL)
+		errs["logoURL"] = fmt.Sprintf("Use at most %d characters.", maxLogoURL)
 	} else if v.LogoURL != "" {
 		u, err := url.Parse(v.LogoURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 			errs["logoURL"] = "Enter a full https:// address of an image, or leave it empty."
 		}
 	}
-	if tooLong(in.secret, maxSecret) {
-		errs["clientSecret"] = oidc.TooLong(maxSecret)
-	}
-	for field, msg := range in.config().Validate() {
-		if field == "issuer" && in.fromFields && len(in.fieldErrs) > 0 {
-			continue // the fields say what is missing
-		}
+	settings := h.readSettings(ctx, *org, in, self)
+	for field, msg := range settings.Problems {
 		errs[field] = msg
-	}
-	for field, msg := range in.fieldErrs {
-		errs[field] = msg
-	}
-	for name, value := range v.PresetFields {
-		if tooLong(value, maxPresetField) {
-			errs["preset."+name] = oidc.TooLong(maxPresetField)
-		}
 	}
 	switch v.DefaultRole {
 	case "none", "user", "admin":
@@ -364,7 +295,7 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 			}
 		}
 	}
-	return errs, nil
+	return errs, settings, nil
 }
 
 func nameTaken(name string, org *models.Organization) string {
@@ -374,10 +305,9 @@ func nameTaken(name string, org *models.Organization) string {
 // connectionFormPage renders the new or edit form.
 func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.ConnectionFormProps) error {
 	org := currentOrg(c)
-	preset, ok := connector.PresetByID(p.PresetID)
-	if !ok {
-		preset, _ = connector.PresetByID("custom")
-	}
+	preset := h.presetOf(p.PresetID, p.Protocol)
+	proto, _ := h.signin.Protocols().Get(preset.Protocol)
+	p.Protocol, p.ProtocolLabel = proto.Name, proto.Label
 	p.PresetID, p.PresetName, p.IssuerHint, p.Help = preset.ID, preset.Name, preset.IssuerHint, preset.Help
 	p.AsksIssuer, p.FixedIssuer = preset.AsksIssuer(), preset.FixedIssuer != ""
 	for _, f := range preset.Fields {
@@ -387,16 +317,26 @@ func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.Connec
 		}
 		p.PresetInputs = append(p.PresetInputs, in)
 	}
+	for _, f := range proto.Form.Fields {
+		if f.UpFront {
+			p.UpFront = append(p.UpFront, f.Name)
+		}
+	}
 	p.Org = *org
-	p.CallbackURL = h.signin.CallbackURL(*org)
 	title := "New connection"
 	if p.PublicID != "" {
 		title = "Edit " + p.Values.DisplayName
-		p.InitiateURL = h.signin.InitiateLoginURL(*org, models.Connection{Protocol: oidc.Name, PublicID: p.PublicID})
 	}
+	p.Endpoints, p.HelpValues = h.endpoints(*org, proto, p.PublicID)
 	p.Layout = h.layoutProps(c, title)
-	p.ErrorLinks = errorLinks(p)
-	p.SecretTyped = len(p.Errors)+len(p.FormError) > 0 && c.FormValue("clientSecret") != ""
+	p.ErrorLinks = errorLinks(p, proto.Form.Fields)
+	if len(p.Errors)+len(p.FormError) > 0 {
+		for _, name := range proto.Form.SecretFields {
+			if c.FormValue(name) != "" {
+				p.SecretTyped = true
+			}
+		}
+	}
 	p.Layout.ErrorCount = len(p.Errors)
 	if p.FormError != "" {
 		p.Layout.ErrorCount++
@@ -404,26 +344,32 @@ func (h *Handlers) connectionFormPage(c echo.Context, status int, p pages.Connec
 	return render(c, status, pages.ConnectionForm(p))
 }
 
-// formFields are the connection form's fields in the order the form shows
-// them, with their labels: the error summary lists problems in this order.
-var formFields = []struct{ name, label string }{
-	{"displayName", "Display name"}, {"issuer", "Issuer URL"}, {"clientID", "Client ID"}, {"clientSecret", "Client secret"},
-	{"logoURL", "Logo URL"}, {"discovery", "Discovery"}, {"authorizationURL", "Authorization endpoint"},
-	{"tokenURL", "Token endpoint"}, {"userinfoURL", "Userinfo endpoint"}, {"jwksURL", "JWKS URI"},
-	{"endSessionURL", "End-session endpoint"}, {"revocationURL", "Revocation endpoint"},
-	{"clientAuthMethod", "Client authentication"}, {"scopes", "Scopes"}, {"pkce", "PKCE"}, {"responseMode", "Answer by"},
-	{"claimsSource", "Read claims from"}, {"requireVerifiedEmail", "Require a verified email"},
-	{"claimMapping.userID", "User ID claim"}, {"claimMapping.email", "Email claim"}, {"claimMapping.name", "Name claim"},
-	{"claimMapping.givenName", "Given name claim"}, {"claimMapping.familyName", "Family name claim"},
-	{"claimMapping.picture", "Picture claim"}, {"groupsClaim", "Groups claim"},
-	{"forwardedLoginParams", "Forwarded login parameters"}, {"defaultRole", "Role for everyone"},
-	{"groupMappings", "Group mappings"},
+// endpoints are the values the IdP's admin pastes there for a connection
+// of proto (publicID "" for a new one, which has only the org-wide
+// ones), and the setup help's placeholders for them.
+func (h *Handlers) endpoints(org models.Organization, proto connector.Protocol, publicID string) ([]pages.Endpoint, map[string]string) {
+	conn := models.Connection{Protocol: proto.Name, PublicID: publicID}
+	perConn := strings.Contains(proto.ReturnPath, ":conn")
+	var out []pages.Endpoint
+	help := map[string]string{}
+	if ret := h.signin.ReturnURL(org, conn); !perConn || publicID != "" {
+		out = append(out, pages.Endpoint{ID: proto.Form.ReturnID, Label: proto.Form.ReturnLabel, Value: ret})
+		help["{redirect_uri}"], help["{acs_url}"] = ret, ret
+	}
+	if md := h.signin.MetadataURL(org, conn); md != "" && publicID != "" {
+		out = append(out, pages.Endpoint{ID: "entity-id", Label: "Entity ID and metadata URL", Value: md, Download: true})
+		help["{entity_id}"], help["{metadata_url}"] = md, md
+	}
+	if init := h.signin.InitiateLoginURL(org, conn); init != "" && publicID != "" {
+		out = append(out, pages.Endpoint{ID: "initiate-login-uri", Label: "Initiate login URI (for the identity provider's app tile or \"Login URL\")", Value: init})
+	}
+	return out, help
 }
 
-// errorLinks lists the form's errors for its summary: the preset's own
-// fields first (they come first in the form), then the others in form
-// order; a field the list does not know comes last, by name.
-func errorLinks(p pages.ConnectionFormProps) []pages.ErrorLink {
+// errorLinks lists the form's errors for its summary in the form's order:
+// the name and the preset's own fields, the protocol's fields, then the
+// provisioning; a field the list does not know comes last, by name.
+func errorLinks(p pages.ConnectionFormProps, fields []connector.FormField) []pages.ErrorLink {
 	var out []pages.ErrorLink
 	seen := map[string]bool{}
 	add := func(field, label string) {
@@ -436,9 +382,17 @@ func errorLinks(p pages.ConnectionFormProps) []pages.ErrorLink {
 	for _, in := range p.PresetInputs {
 		add("preset."+in.Name, in.Label)
 	}
-	for _, f := range formFields {
-		add(f.name, f.label)
+	for _, f := range fields {
+		if f.UpFront || (f.Name == "issuer" && p.AsksIssuer) {
+			add(f.Name, f.Label)
+		}
 	}
+	add("logoURL", "Logo URL")
+	for _, f := range fields {
+		add(f.Name, f.Label)
+	}
+	add("defaultRole", "Role for everyone")
+	add("groupMappings", "Group mappings")
 	rest := make([]string, 0, len(p.Errors))
 	for field := range p.Errors {
 		if !seen[field] {
@@ -457,32 +411,25 @@ func errorLinks(p pages.ConnectionFormProps) []pages.ErrorLink {
 func (h *Handlers) showNewConnection(c echo.Context) error {
 	org := currentOrg(c)
 	preset, ok := connector.PresetByID(c.QueryParam("preset"))
-	if !ok || preset.Protocol != connector.ProtocolOIDC {
+	if _, speaks := h.signin.Protocols().Get(preset.Protocol); !ok || !speaks {
 		p := pages.PresetPickerProps{Layout: h.layoutProps(c, "New connection"), Org: *org}
-		for _, pr := range connector.Presets() {
-			if pr.Protocol == connector.ProtocolOIDC {
-				p.Presets = append(p.Presets, pages.PresetCard{ID: pr.ID, Name: pr.Name, Logo: components.PresetLogo(pr.ID)})
+		for _, proto := range h.signin.Protocols().All() {
+			group := pages.PresetGroup{Protocol: proto.Name, Label: proto.Label}
+			for _, pr := range connector.Presets() {
+				if pr.Protocol == proto.Name {
+					group.Presets = append(group.Presets, pages.PresetCard{ID: pr.ID, Name: pr.Name, Logo: components.PresetLogo(pr.ID)})
+				}
 			}
+			p.Groups = append(p.Groups, group)
 		}
 		return render(c, http.StatusOK, pages.PresetPicker(p))
 	}
-	return h.connectionFormPage(c, http.StatusOK, pages.ConnectionFormProps{PresetID: preset.ID, Values: presetValues(preset)})
+	return h.connectionFormPage(c, http.StatusOK, pages.ConnectionFormProps{PresetID: preset.ID, Protocol: preset.Protocol, Values: h.presetValues(preset)})
 }
 
 // connectionFromURL loads the org's connection named by {conn}.
 func (h *Handlers) connectionFromURL(c echo.Context) (models.Connection, error) {
 	return h.store.ConnectionByPublicID(c.Request().Context(), currentOrg(c).ID, c.Param("conn"))
-}
-
-// oidcConnectionFromURL is connectionFromURL for the OIDC form: another
-// protocol's connection (created by config as code) has no form here, and
-// saving this one over it would turn it into an OIDC connection.
-func (h *Handlers) oidcConnectionFromURL(c echo.Context) (models.Connection, error) {
-	conn, err := h.connectionFromURL(c)
-	if err == nil && conn.Protocol != models.ProtocolOIDC {
-		return conn, models.ErrNotFound
-	}
-	return conn, err
 }
 
 // editProps are the form's props for a stored connection.
@@ -494,7 +441,7 @@ func (h *Handlers) editProps(c echo.Context, conn models.Connection) (pages.Conn
 	}
 	s := stateOf(states, conn)
 	p := pages.ConnectionFormProps{
-		PublicID: conn.PublicID, Version: conn.Version, PresetID: conn.Preset,
+		PublicID: conn.PublicID, Version: conn.Version, PresetID: conn.Preset, Protocol: conn.Protocol,
 		SecretSet: conn.SealedSecret != "", TestStatus: s.testStatus(),
 		InUse: org.SSOEnabled && s.usable(),
 	}
@@ -507,7 +454,7 @@ func (h *Handlers) editProps(c echo.Context, conn models.Connection) (pages.Conn
 // showEditConnection shows a connection's settings in the form; the
 // secret is never shown, only whether one is set.
 func (h *Handlers) showEditConnection(c echo.Context) error {
-	conn, err := h.oidcConnectionFromURL(c)
+	conn, err := h.connectionFromURL(c)
 	if err != nil {
 		return err
 	}
@@ -515,7 +462,7 @@ func (h *Handlers) showEditConnection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.Values, err = formValues(conn); err != nil {
+	if p.Values, err = h.formValues(conn); err != nil {
 		return err
 	}
 	return h.connectionFormPage(c, http.StatusOK, p)

@@ -11,13 +11,21 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
-const savedFlash = "Saved. Run a test to use these settings."
+// savedFlash is told after a save: what the protocol noticed, and that a
+// test is next.
+func savedFlash(settings connector.FormResult) string {
+	if settings.Notice != "" {
+		return settings.Notice + " Run a test to use these settings."
+	}
+	return "Saved. Run a test to use these settings."
+}
 
 // createConnection adds an OIDC connection from the form. With discovery on
 // the IdP is asked for its discovery document first; nothing is saved
@@ -25,34 +33,37 @@ const savedFlash = "Saved. Run a test to use these settings."
 func (h *Handlers) createConnection(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
-	in := readConnectionForm(c)
-	errs, err := h.validateConnection(ctx, org, in, nil)
+	in, err := h.readConnectionForm(c, "")
 	if err != nil {
 		return err
 	}
-	if in.secret == "" {
-		errs["clientSecret"] = "Enter the client secret from your identity provider."
-	}
-	candidate, err := in.connection(models.Connection{Active: true})
+	errs, settings, err := h.validateConnection(ctx, org, &in, nil)
 	if err != nil {
 		return err
 	}
-	if len(errs) == 0 && in.values.Discovery {
+	candidate, err := in.connection(models.Connection{Active: true, OrgID: org.ID}, settings.Config)
+	if err != nil {
+		return err
+	}
+	if len(errs) == 0 && settings.Check {
 		if msg := h.signin.Check(ctx, candidate); msg != "" {
-			errs[in.issuerField()] = msg
+			errs[settings.CheckField] = msg
 		}
 	}
+	props := pages.ConnectionFormProps{PresetID: in.preset.ID, Protocol: in.protocol.Name, Values: in.values, Errors: errs}
 	if len(errs) > 0 {
-		return h.connectionFormPage(c, http.StatusUnprocessableEntity, pages.ConnectionFormProps{PresetID: in.preset, Values: in.values, Errors: errs})
+		return h.connectionFormPage(c, http.StatusUnprocessableEntity, props)
 	}
 	candidate.UpdatedBy = currentUser(c).Email
 	conn, err := h.store.CreateConnectionWith(ctx, org.ID, candidate, func(conn *models.Connection) {
-		conn.SealedSecret = h.sealer.Seal(in.secret, signin.SecretBinding(*conn))
+		if settings.Secret != nil {
+			conn.SealedSecret = h.sealer.Seal(*settings.Secret, signin.SecretBinding(*conn))
+		}
 		conn.ConfigHash = conn.Fingerprint()
 	})
 	if errors.Is(err, models.ErrConflict) {
 		errs["displayName"] = nameTaken(in.values.DisplayName, org)
-		return h.connectionFormPage(c, http.StatusUnprocessableEntity, pages.ConnectionFormProps{PresetID: in.preset, Values: in.values, Errors: errs})
+		return h.connectionFormPage(c, http.StatusUnprocessableEntity, props)
 	}
 	if err != nil {
 		return err
@@ -60,7 +71,7 @@ func (h *Handlers) createConnection(c echo.Context) error {
 	h.signin.Forget(conn)
 	h.audit(c, &org.ID, "connection.create", conn.DisplayName,
 		fmt.Sprintf("id=%s protocol=%s preset=%s version=%d", conn.PublicID, conn.Protocol, conn.Preset, conn.Version))
-	setFlash(c, savedFlash)
+	setFlash(c, savedFlash(settings))
 	return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, conn.PublicID, "/edit"))
 }
 
@@ -70,11 +81,14 @@ func (h *Handlers) createConnection(c echo.Context) error {
 func (h *Handlers) updateConnection(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
-	conn, err := h.oidcConnectionFromURL(c)
+	conn, err := h.connectionFromURL(c)
 	if err != nil {
 		return err
 	}
-	in := readConnectionForm(c)
+	in, err := h.readConnectionForm(c, conn.Protocol)
+	if err != nil {
+		return err
+	}
 	props, err := h.editProps(c, conn)
 	if err != nil {
 		return err
@@ -83,27 +97,28 @@ func (h *Handlers) updateConnection(c echo.Context) error {
 	if in.version != conn.Version {
 		return h.conflictPage(c, props, in.version, conn.Version)
 	}
-	errs, err := h.validateConnection(ctx, org, in, &conn)
+	errs, settings, err := h.validateConnection(ctx, org, &in, &conn)
 	if err != nil {
 		return err
 	}
-	updated, err := in.connection(conn)
+	props.Values = in.values
+	updated, err := in.connection(conn, settings.Config)
 	if err != nil {
 		return err
 	}
-	if len(errs) == 0 && in.values.Discovery {
+	if len(errs) == 0 && settings.Check {
 		if msg := h.signin.Check(ctx, updated); msg != "" {
-			errs[in.issuerField()] = msg
+			errs[settings.CheckField] = msg
 		}
 	}
 	if len(errs) > 0 {
 		props.Errors = errs
 		return h.connectionFormPage(c, http.StatusUnprocessableEntity, props)
 	}
-	if in.secret != "" {
-		updated.SealedSecret = h.sealer.Seal(in.secret, signin.SecretBinding(conn))
+	if settings.Secret != nil {
+		updated.SealedSecret = h.sealer.Seal(*settings.Secret, signin.SecretBinding(conn))
 	}
-	changed := changedSettings(conn, updated, in.secret != "")
+	changed := changedSettings(conn, updated, settings.Secret != nil, in.protocol.Form.SecretFields)
 	if len(changed) == 0 {
 		setFlash(c, "Nothing changed.")
 		return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, conn.PublicID, "/edit"))
@@ -128,7 +143,7 @@ func (h *Handlers) updateConnection(c echo.Context) error {
 	h.signin.Forget(saved)
 	h.audit(c, &org.ID, "connection.update", saved.DisplayName,
 		fmt.Sprintf("id=%s version %d -> %d; changed: %s", saved.PublicID, conn.Version, saved.Version, strings.Join(changed, ", ")))
-	setFlash(c, savedFlash)
+	setFlash(c, savedFlash(settings))
 	return c.Redirect(http.StatusSeeOther, components.ConnectionURL(org.Slug, saved.PublicID, "/edit"))
 }
 
@@ -144,7 +159,7 @@ func (h *Handlers) conflictPage(c echo.Context, props pages.ConnectionFormProps,
 
 // changedSettings names what differs between two versions of a connection,
 // by form field name; values (and so secrets) are left out.
-func changedSettings(old, new models.Connection, secret bool) []string {
+func changedSettings(old, new models.Connection, secret bool, secretFields []string) []string {
 	var out []string
 	if old.DisplayName != new.DisplayName {
 		out = append(out, "displayName")
@@ -158,7 +173,7 @@ func changedSettings(old, new models.Connection, secret bool) []string {
 	out = append(out, changedKeys(old.Config, new.Config)...)
 	out = append(out, changedKeys(old.Provisioning, new.Provisioning)...)
 	if secret {
-		out = append(out, "clientSecret")
+		out = append(out, strings.Join(secretFields, ", "))
 	}
 	return out
 }

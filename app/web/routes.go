@@ -58,6 +58,9 @@ func (h *Handlers) routes(e *echo.Echo) {
 			sso.Add(m, p.ReturnPath, h.ssoCallback(p.Name))
 			h.idpRoutes["/o/:org"+p.ReturnPath] = true
 		}
+		if p.MetadataPath != "" {
+			sso.GET(p.MetadataPath, h.connectionMetadata(p))
+		}
 		if p.InitiatePath != "" {
 			sso.GET(p.InitiatePath, h.initiateSSO)
 			sso.POST(p.InitiatePath, h.initiateSSO)

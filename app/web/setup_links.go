@@ -232,14 +232,22 @@ func (h *Handlers) showSetup(c echo.Context) error {
 	}
 	p := pages.SetupConnectionProps{}
 	if conn != nil {
-		if p.Values, err = formValues(*conn); err != nil {
+		if p.Values, err = h.formValues(*conn); err != nil {
 			return err
 		}
 		p.Preset = conn.Preset
 	} else if preset, ok := connector.PresetByID(l.Preset); ok {
-		p.Values = presetValues(preset)
+		p.Values = h.presetValues(preset)
 	}
 	return h.setupPage(c, http.StatusOK, token, l, org, conn, p)
+}
+
+// setupShown are the protocol settings the setup link's form shows; the
+// others keep their stored (or the preset's) values.
+var setupShown = map[string]bool{
+	"issuer": true, "discovery": true, "authorizationURL": true, "tokenURL": true, "jwksURL": true, "userinfoURL": true,
+	"clientID": true, "clientSecret": true, "clientAuthMethod": true, "scopes": true, "pkce": true,
+	"claimsSource": true, "requireVerifiedEmail": true, "claimMapping.email": true, "groupsClaim": true,
 }
 
 // saveSetup creates or updates the link's connection from its form, with
@@ -264,29 +272,35 @@ func (h *Handlers) saveSetup(c echo.Context) error {
 	// preset's) value.
 	var kept pages.ConnectionFormValues
 	if conn != nil {
-		if kept, err = formValues(*conn); err != nil {
+		if kept, err = h.formValues(*conn); err != nil {
 			return err
 		}
 	} else if preset, ok := connector.PresetByID(c.FormValue("preset")); ok {
-		kept = presetValues(preset)
+		kept = h.presetValues(preset)
 	}
-	for name, value := range map[string]string{
-		"logoURL": kept.LogoURL, "endSessionURL": kept.EndSessionURL, "revocationURL": kept.RevocationURL,
-		"claimMapping.userID": kept.ClaimUserID, "claimMapping.name": kept.ClaimName, "claimMapping.givenName": kept.ClaimGivenName,
-		"claimMapping.familyName": kept.ClaimFamilyName, "claimMapping.picture": kept.ClaimPicture,
-		"forwardedLoginParams": kept.ForwardedLoginParams,
-		// The provisioning rules are the org's: these only pass the form's
-		// checks, and the stored rules are kept below.
-		"defaultRole": "none", "groupMappings": "",
-	} {
-		form.Set(name, value)
+	for name, value := range kept.Settings {
+		if !setupShown[name] {
+			form.Set(name, value)
+		}
 	}
-	in := readConnectionForm(c)
-	props := pages.SetupConnectionProps{Values: in.values, Preset: in.preset, Version: in.version}
-	errs, err := h.validateConnection(ctx, &org, in, conn)
+	form.Set("logoURL", kept.LogoURL)
+	// The provisioning rules are the org's: these only pass the form's
+	// checks, and the stored rules are kept below.
+	form.Set("defaultRole", "none")
+	form.Set("groupMappings", "")
+	protocol := ""
+	if conn != nil {
+		protocol = conn.Protocol
+	}
+	in, err := h.readConnectionForm(c, protocol)
 	if err != nil {
 		return err
 	}
+	errs, settings, err := h.validateConnection(ctx, &org, &in, conn)
+	if err != nil {
+		return err
+	}
+	props := pages.SetupConnectionProps{Values: in.values, Preset: in.preset.ID, Version: in.version}
 	base := models.Connection{Active: false}
 	if conn != nil {
 		base = *conn
@@ -296,10 +310,8 @@ func (h *Handlers) saveSetup(c echo.Context) error {
 				"Nothing was overwritten. Reload the page and make your changes again.", in.version, conn.Version)
 			return h.setupPage(c, http.StatusConflict, token, l, org, conn, props)
 		}
-	} else if in.secret == "" {
-		errs["clientSecret"] = "Enter the client secret from your identity provider."
 	}
-	candidate, err := in.connection(base)
+	candidate, err := in.connection(base, settings.Config)
 	if err != nil {
 		return err
 	}
@@ -310,9 +322,9 @@ func (h *Handlers) saveSetup(c echo.Context) error {
 		prov, _ := json.Marshal(models.Provisioning{JIT: true, DefaultRole: "user", SyncRoles: true})
 		candidate.Provisioning = string(prov)
 	}
-	if len(errs) == 0 && in.values.Discovery {
+	if len(errs) == 0 && settings.Check {
 		if msg := h.signin.Check(ctx, candidate); msg != "" {
-			errs[in.issuerField()] = msg
+			errs[settings.CheckField] = msg
 		}
 	}
 	if len(errs) > 0 {
@@ -322,7 +334,9 @@ func (h *Handlers) saveSetup(c echo.Context) error {
 	candidate.UpdatedBy = setupActor(l)
 	if conn == nil {
 		saved, err := h.store.CreateConnectionWith(ctx, org.ID, candidate, func(c *models.Connection) {
-			c.SealedSecret = h.sealer.Seal(in.secret, signin.SecretBinding(*c))
+			if settings.Secret != nil {
+				c.SealedSecret = h.sealer.Seal(*settings.Secret, signin.SecretBinding(*c))
+			}
 			c.ConfigHash = c.Fingerprint()
 		})
 		if err != nil {
@@ -331,10 +345,10 @@ func (h *Handlers) saveSetup(c echo.Context) error {
 		h.setupAudit(c, l, "connection.create", saved.DisplayName, fmt.Sprintf("id=%s protocol=%s preset=%s version=%d (switched off)",
 			saved.PublicID, saved.Protocol, saved.Preset, saved.Version))
 	} else {
-		if in.secret != "" {
-			candidate.SealedSecret = h.sealer.Seal(in.secret, signin.SecretBinding(*conn))
+		if settings.Secret != nil {
+			candidate.SealedSecret = h.sealer.Seal(*settings.Secret, signin.SecretBinding(*conn))
 		}
-		changed := changedSettings(*conn, candidate, in.secret != "")
+		changed := changedSettings(*conn, candidate, settings.Secret != nil, in.protocol.Form.SecretFields)
 		if len(changed) == 0 {
 			setFlash(c, "Nothing changed.")
 			return c.Redirect(http.StatusSeeOther, setupPrefix+token)

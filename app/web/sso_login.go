@@ -158,7 +158,9 @@ func (h *Handlers) finishSSO(c echo.Context, protocol string) error {
 		viewer = u.ID
 	}
 	testing := h.takeTestCookie(c, org)
-	res, err := h.signin.Finish(ctx, *org, protocol, c.Request(), h.loginCookie(c), viewer)
+	res, err := h.signin.Finish(ctx, *org, signin.Answer{
+		Protocol: protocol, Connection: c.Param("conn"), Request: c.Request(), Cookie: h.loginCookie(c), Viewer: viewer,
+	})
 	h.setLoginCookie(c, org, res.Cookie)
 	if err != nil && !res.Matched && testing != "" && signin.IsStateProblem(err) && h.mayTest(c, org) {
 		if conn, cerr := h.store.ConnectionByPublicID(ctx, org.ID, testing); cerr == nil {

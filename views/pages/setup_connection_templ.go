@@ -353,7 +353,7 @@ func SetupConnection(p SetupConnectionProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "issuer", Label: "Issuer URL", Value: p.Values.Issuer,
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "issuer", Label: "Issuer URL", Value: p.Values.s("issuer"),
 				Help: "Your provider's issuer, such as https://yourcompany.okta.com (left empty for a provider with one issuer for everybody, like Google)."}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -362,7 +362,7 @@ func SetupConnection(p SetupConnectionProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.Values.Discovery {
+			if p.Values.on("discovery") {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, " checked")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -372,19 +372,19 @@ func SetupConnection(p SetupConnectionProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "authorizationURL", Label: "Authorization endpoint", Value: p.Values.AuthorizationURL}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "authorizationURL", Label: "Authorization endpoint", Value: p.Values.s("authorizationURL")}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "tokenURL", Label: "Token endpoint", Value: p.Values.TokenURL}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "tokenURL", Label: "Token endpoint", Value: p.Values.s("tokenURL")}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "jwksURL", Label: "JWKS URL", Value: p.Values.JWKSURL}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "jwksURL", Label: "JWKS URL", Value: p.Values.s("jwksURL")}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "userinfoURL", Label: "Userinfo endpoint", Value: p.Values.UserinfoURL}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "userinfoURL", Label: "Userinfo endpoint", Value: p.Values.s("userinfoURL")}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -392,7 +392,7 @@ func SetupConnection(p SetupConnectionProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "clientID", Label: "Client ID", Value: p.Values.ClientID, Required: true}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "clientID", Label: "Client ID", Value: p.Values.s("clientID"), Required: true}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -408,15 +408,15 @@ func SetupConnection(p SetupConnectionProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = selectField("clientAuthMethod", "Client authentication", p.Values.ClientAuthMethod, "", []option{{"client_secret_basic", "client_secret_basic (HTTP Basic)"}, {"client_secret_post", "client_secret_post (in the form)"}}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField("clientAuthMethod", "Client authentication", p.Values.s("clientAuthMethod"), "", []option{{"client_secret_basic", "client_secret_basic (HTTP Basic)"}, {"client_secret_post", "client_secret_post (in the form)"}}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "scopes", Label: "Scopes", Value: p.Values.Scopes, Help: "Separated by spaces."}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "scopes", Label: "Scopes", Value: p.Values.s("scopes"), Help: "Separated by spaces."}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = selectField("pkce", "PKCE", p.Values.PKCE, "", []option{{"S256", "S256"}, {"plain", "plain"}, {"none", "none"}}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField("pkce", "PKCE", p.Values.s("pkce"), "", []option{{"S256", "S256"}, {"plain", "plain"}, {"none", "none"}}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -424,7 +424,7 @@ func SetupConnection(p SetupConnectionProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = selectField("claimsSource", "Read claims from", p.Values.ClaimsSource, "", []option{{"idtoken", "the ID token"}, {"userinfo", "the userinfo endpoint"}}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = selectField("claimsSource", "Read claims from", p.Values.s("claimsSource"), "", []option{{"idtoken", "the ID token"}, {"userinfo", "the userinfo endpoint"}}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -432,7 +432,7 @@ func SetupConnection(p SetupConnectionProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.Values.RequireVerifiedEmail {
+			if p.Values.on("requireVerifiedEmail") {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, " checked")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -442,11 +442,11 @@ func SetupConnection(p SetupConnectionProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "claimMapping.email", Label: "Email claim", Value: p.Values.ClaimEmail, Placeholder: "email"}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "claimMapping.email", Label: "Email claim", Value: p.Values.s("claimMapping.email"), Placeholder: "email"}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "groupsClaim", Label: "Groups claim", Value: p.Values.GroupsClaim, Placeholder: "groups"}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Input(components.TextInput{Name: "groupsClaim", Label: "Groups claim", Value: p.Values.s("groupsClaim"), Placeholder: "groups"}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

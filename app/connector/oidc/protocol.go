@@ -23,6 +23,7 @@ func Protocol() connector.Protocol {
 		InitiatePath:  "/sso/:conn/initiate",
 		Initiate:      initiate,
 		State:         func(r *http.Request) string { return r.FormValue("state") },
+		Form:          form(),
 	}
 }
 
