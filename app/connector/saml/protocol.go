@@ -23,6 +23,7 @@ func Protocol() connector.Protocol {
 		State:         relayState,
 		MetadataPath:  "/saml/:conn/metadata",
 		Metadata:      metadata,
+		Form:          form(),
 	}
 }
 
