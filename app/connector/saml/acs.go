@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -259,8 +260,18 @@ func (c *samlConnector) inspect(root *etree.Element, acsURL string, unsolicited 
 	if conditions == nil {
 		return noConditions()
 	}
-	if audience := child(conditions, nsAssertion, "AudienceRestriction"); audience == nil || child(audience, nsAssertion, "Audience") == nil {
+	restrictions := children(conditions, nsAssertion, "AudienceRestriction")
+	if len(restrictions) == 0 {
 		return noAudience()
+	}
+	for _, ar := range restrictions {
+		audiences := children(ar, nsAssertion, "Audience")
+		if len(audiences) == 0 {
+			return noAudience()
+		}
+		if !slices.ContainsFunc(audiences, func(a *etree.Element) bool { return strings.TrimSpace(a.Text()) == c.entityID }) {
+			return wrongAudience(audiences[0].Text(), c.entityID)
+		}
 	}
 	var bearers []*etree.Element
 	for _, sc := range children(subject, nsAssertion, "SubjectConfirmation") {
