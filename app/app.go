@@ -17,6 +17,7 @@ import (
 	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/connector/oidc"
+	"github.com/orgsso/orgsso/app/connector/saml"
 	"github.com/orgsso/orgsso/app/metrics"
 	"github.com/orgsso/orgsso/app/outbound"
 	"github.com/orgsso/orgsso/app/password"
@@ -31,6 +32,7 @@ import (
 func Protocols() *connector.Registry {
 	return connector.NewRegistry(
 		oidc.Protocol(),
+		saml.Protocol(),
 	)
 }
 
@@ -216,6 +218,9 @@ func (a *App) Serve(ctx context.Context) error {
 		listeners = append(listeners, ln)
 	}
 	go a.purgeLoop(ctx)
+	if a.Config.MetadataRefresh > 0 {
+		go a.refreshLoop(ctx, a.Config.MetadataRefresh)
+	}
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() { errc <- srv.Serve(listeners[i]) }()
@@ -262,6 +267,72 @@ func (a *App) purgeLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// refreshLoop refreshes what every connection keeps of its IdP
+// (RefreshConnections) every interval, starting a minute after start-up.
+func (a *App) refreshLoop(ctx context.Context, interval time.Duration) {
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.RefreshConnections(ctx)
+		t.Reset(interval)
+	}
+}
+
+// RefreshConnections reads again, for every connection whose protocol can,
+// what it keeps of its IdP (SAML metadata from its URL), so that an IdP's
+// key rotation is followed; a change is audited in the connection's org,
+// and a failure is audited there too, for its admins to see.
+func (a *App) RefreshConnections(ctx context.Context) {
+	for _, p := range a.Signin.Protocols().All() {
+		if p.Refresh == nil {
+			continue
+		}
+		var after int64
+		for {
+			conns, err := a.Store.ConnectionsOfProtocol(ctx, p.Name, after, 100)
+			if err != nil {
+				a.Log.Warn("refresh: list connections", "err", err)
+				return
+			}
+			if len(conns) == 0 {
+				break
+			}
+			for _, conn := range conns {
+				after = conn.ID
+				a.refreshOne(ctx, conn)
+			}
+		}
+	}
+}
+
+func (a *App) refreshOne(ctx context.Context, conn models.Connection) {
+	org, err := a.Store.Organization(ctx, conn.OrgID)
+	if err != nil {
+		return
+	}
+	_, change, refreshed, err := a.Signin.Refresh(ctx, org, conn)
+	event := models.AuditEvent{OrgID: &org.ID, ActorEmail: "orgsso", Target: conn.DisplayName}
+	switch {
+	case errors.Is(err, models.ErrConflict) || ctx.Err() != nil:
+		return
+	case err != nil:
+		a.Log.Warn("refresh connection", "connection", conn.PublicID, "err", err)
+		event.Action, event.Details = "connection.refresh_failed", "id="+conn.PublicID+": "+connector.Reason(err)
+	case refreshed && change != "":
+		event.Action, event.Details = "connection.refresh", "id="+conn.PublicID+": "+change
+	default:
+		return
+	}
+	if err := a.Store.Audit(ctx, event); err != nil {
+		a.Log.Warn("audit refresh", "err", err)
 	}
 }
 

@@ -32,6 +32,7 @@ type Config struct {
 	MetricsAddr     string         // ORGSSO_METRICS_ADDR: listen address of /metrics alone; "" (from "off") serves it nowhere
 	MetricsToken    string         // ORGSSO_METRICS_TOKEN: when set, /metrics is also on Addr, and wants "Authorization: Bearer <token>" everywhere
 	TrustedProxies  []netip.Prefix // ORGSSO_TRUSTED_PROXIES: proxies whose X-Forwarded-For names the client
+	MetadataRefresh time.Duration  // ORGSSO_METADATA_REFRESH: how often IdP metadata is fetched again from its URL; 0 never
 }
 
 // DefaultMetricsAddr is where /metrics is served unless ORGSSO_METRICS_ADDR
@@ -72,6 +73,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.SessionMax, err = time.ParseDuration(get("ORGSSO_SESSION_MAX", "168h")); err != nil {
 		errs = append(errs, fmt.Errorf("ORGSSO_SESSION_MAX: %w", err))
+	}
+	if c.MetadataRefresh, err = time.ParseDuration(get("ORGSSO_METADATA_REFRESH", "12h")); err != nil || c.MetadataRefresh < 0 {
+		errs = append(errs, fmt.Errorf("ORGSSO_METADATA_REFRESH: give a duration such as 12h, or 0 for never"))
 	}
 	for _, p := range strings.FieldsFunc(getenv("ORGSSO_TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		prefix, err := netip.ParsePrefix(p)

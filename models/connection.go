@@ -225,6 +225,37 @@ func (s *Store) UpdateConnectionNoted(ctx context.Context, orgID int64, c Connec
 	return saved, nil
 }
 
+// ConnectionsOfProtocol lists every org's connections of a protocol, by
+// id, for work done on all of them (a refresh of their IdP's metadata).
+// Only afterID's successors are listed, at most limit, so that a caller
+// walks them in pages.
+func (s *Store) ConnectionsOfProtocol(ctx context.Context, protocol string, afterID int64, limit int) ([]Connection, error) {
+	var out []Connection
+	err := s.r(ctx).Where("protocol = ? AND id > ?", protocol, afterID).Order("id").Limit(limit).Find(&out).Error
+	return out, err
+}
+
+// RefreshConnectionConfig stores what a refresh read again of the IdP
+// (connector.Protocol.Refresh) as c's configuration, if c is still at its
+// version: the version, the configuration hash its tests are bound to and
+// its history stay, since the admin's settings did not change. Connector
+// caches see the change through updated_at. ErrConflict when c changed
+// meanwhile.
+func (s *Store) RefreshConnectionConfig(ctx context.Context, c Connection, config string) (Connection, error) {
+	defer s.cache.clear()
+	now := s.now()
+	res := s.w(ctx).Model(&Connection{}).Where("org_id = ? AND id = ? AND version = ?", c.OrgID, c.ID, c.Version).
+		Updates(map[string]any{"config": config, "updated_at": now})
+	if err := translate(res.Error); err != nil {
+		return c, err
+	}
+	if res.RowsAffected == 0 {
+		return c, ErrConflict
+	}
+	c.Config, c.UpdatedAt = config, now
+	return c, nil
+}
+
 // SetConnectionActive switches a connection on or off. Activation does not
 // change the configuration, so the version and any passed test stay.
 func (s *Store) SetConnectionActive(ctx context.Context, orgID, id int64, active bool, by string) error {

@@ -50,6 +50,24 @@ type Protocol struct {
 	Metadata     func(config []byte, env Env) ([]byte, error)
 	// Form is the protocol's part of the connection form.
 	Form *Form
+	// Refresh, if set, reads again what the configuration keeps of the
+	// IdP (SAML metadata from its URL), so that a rotation of the IdP's keys
+	// is followed without an admin: it returns the configuration with what
+	// it read (nil when there is nothing to refresh) and says in words what
+	// changed ("" for nothing that matters). A refresh is not a change of
+	// the connection's settings: its test stays current.
+	Refresh func(ctx context.Context, config []byte, env Env) (refreshed []byte, change string, err error)
+	// Certificates, if set, lists the certificates a configuration relies
+	// on, for warnings before they expire.
+	Certificates func(config []byte) []Certificate
+}
+
+// Certificate is one certificate a connection relies on.
+type Certificate struct {
+	// Role is whose it is: "idp" (the IdP signs with it) or "sp" (ours).
+	Role     string
+	Subject  string
+	NotAfter time.Time
 }
 
 // Env is what a connector may use of the server.

@@ -90,7 +90,7 @@ func (s *Service) AnswerConsent(ctx context.Context, org models.Organization, to
 		return Result{}, err
 	}
 	p.Identity.IDTokenHint = p.IDToken
-	c, err := s.cache.Get(ctx, cacheKey(org.ID, conn.ID), conn.Version)
+	c, err := s.connectorOf(ctx, conn)
 	if err != nil {
 		return Result{}, s.idpProblem(org, err)
 	}

@@ -106,8 +106,18 @@ func cacheKey(orgID, connID int64) string {
 	return strconv.FormatInt(orgID, 10) + ":" + strconv.FormatInt(connID, 10)
 }
 
+// generation is what a cached connector of conn is kept for: its
+// settings' version, or a refresh of what it knows of its IdP (which keeps
+// the version), whichever came last.
+func generation(conn models.Connection) int64 { return conn.UpdatedAt.UnixMicro() }
+
+// connectorOf returns conn's connector, opened once per generation.
+func (s *Service) connectorOf(ctx context.Context, conn models.Connection) (connector.Connector, error) {
+	return s.cache.Get(ctx, cacheKey(conn.OrgID, conn.ID), generation(conn))
+}
+
 // open is the cache's OpenFunc: it loads the connection (org-scoped) and
-// opens its protocol's connector at exactly the asked version.
+// opens its protocol's connector at exactly the asked generation.
 func (s *Service) open(ctx context.Context, key string, version int64) (connector.Connector, error) {
 	orgPart, connPart, _ := strings.Cut(key, ":")
 	orgID, err1 := strconv.ParseInt(orgPart, 10, 64)
@@ -119,7 +129,7 @@ func (s *Service) open(ctx context.Context, key string, version int64) (connecto
 	if err != nil {
 		return nil, err
 	}
-	if conn.Version != version {
+	if generation(conn) != version {
 		return nil, connector.NewError(connector.CodeInvalidConfig,
 			"The connection's settings changed while this login was in progress. Start again.", nil)
 	}
@@ -252,7 +262,7 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, coo
 			return "", "", err
 		}
 	}
-	c, err := s.cache.Get(ctx, cacheKey(req.Org.ID, conn.ID), conn.Version)
+	c, err := s.connectorOf(ctx, conn)
 	if err != nil {
 		return "", "", err
 	}
@@ -398,7 +408,7 @@ func (s *Service) finishUnsolicited(ctx context.Context, org models.Organization
 	if conn, err = s.admit(ctx, org, conn); err != nil {
 		return res, err
 	}
-	c, err := s.cache.Get(ctx, cacheKey(org.ID, conn.ID), conn.Version)
+	c, err := s.connectorOf(ctx, conn)
 	if err != nil {
 		return res, s.idpProblem(org, err)
 	}
@@ -466,7 +476,7 @@ func (s *Service) finish(ctx context.Context, org models.Organization, a Answer,
 		}
 		return res, err
 	}
-	c, err := s.cache.Get(ctx, cacheKey(org.ID, conn.ID), conn.Version)
+	c, err := s.connectorOf(ctx, conn)
 	if err != nil {
 		if st.IsTest {
 			return s.recordTest(ctx, org, conn, st.UserID, st.ReturnTo, connector.Identity{}, err)

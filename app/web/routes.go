@@ -110,6 +110,7 @@ func (h *Handlers) routes(e *echo.Echo) {
 	org.POST("/settings/domains/:domain/remove", h.removeDomain, h.RequirePermission("sso", "write"))
 	h.ssoSettingsRoutes(org)
 	org.GET("/settings/sso/connections/:conn/history", h.showConnectionHistory, h.RequirePermission("connections", "read"))
+	org.POST("/settings/sso/connections/:conn/refresh", h.refreshConnection, h.RequirePermission("connections", "write"))
 	org.POST("/settings/sso/connections/:conn/history/:version/restore", h.restoreConnectionVersion, h.RequirePermission("connections", "write"))
 	org.GET("/settings/setup-links", h.showSetupLinks, h.RequirePermission("connections", "write"))
 	org.POST("/settings/setup-links", h.createSetupLink, h.RequirePermission("connections", "write"))

@@ -24,9 +24,8 @@ const (
 
 // The form's own buttons (connector.FormInput.Action).
 const (
-	ActionRefreshMetadata = "refresh-metadata"
-	ActionAddSPKey        = "add-sp-key"
-	ActionRetireSPKey     = "retire-sp-key"
+	ActionAddSPKey    = "add-sp-key"
+	ActionRetireSPKey = "retire-sp-key"
 )
 
 // form is SAML's part of the connection form.
@@ -208,7 +207,7 @@ func readMetadata(ctx context.Context, in connector.FormInput, stored Config, cf
 	v := res.Values
 	switch {
 	case cfg.MetadataURL != "":
-		refetch := cfg.MetadataURL != stored.MetadataURL || stored.MetadataXML == "" || in.Action == ActionRefreshMetadata
+		refetch := cfg.MetadataURL != stored.MetadataURL || stored.MetadataXML == ""
 		if !refetch {
 			cfg.MetadataXML, cfg.MetadataFetchedAt = stored.MetadataXML, stored.MetadataFetchedAt
 			return "metadataURL"
@@ -225,9 +224,6 @@ func readMetadata(ctx context.Context, in connector.FormInput, stored Config, cf
 		now := in.Now().UTC()
 		cfg.MetadataXML, cfg.MetadataFetchedAt = string(doc), &now
 		res.Notice = CertificateChange(stored, *cfg)
-		if res.Notice == "" && in.Action == ActionRefreshMetadata {
-			res.Notice = "The metadata was fetched again; the identity provider's certificates are unchanged."
-		}
 		return "metadataURL"
 	case v[fieldMetadataFile] != "":
 		cfg.MetadataXML = v[fieldMetadataFile]
@@ -362,6 +358,40 @@ func splitPEM(s string) []string {
 		}
 		out = append(out, strings.TrimSpace(string(pem.EncodeToMemory(block))))
 		rest = []byte(strings.TrimSpace(string(next)))
+	}
+	return out
+}
+
+// refresh fetches a connection's metadata again from its URL (nil when it
+// has none) and says how the IdP's certificates changed.
+func refresh(ctx context.Context, raw []byte, env connector.Env) ([]byte, string, error) {
+	cfg, err := ConfigOf(raw)
+	if err != nil || cfg.MetadataURL == "" {
+		return nil, "", err
+	}
+	doc, err := FetchMetadata(ctx, env.HTTPClient, cfg.MetadataURL)
+	if err != nil {
+		return nil, "", err
+	}
+	before := cfg
+	now := env.Clock()().UTC()
+	cfg.MetadataXML, cfg.MetadataFetchedAt = string(doc), &now
+	if _, err := cfg.IdP(); err != nil {
+		return nil, "", err
+	}
+	out, err := json.Marshal(cfg)
+	return out, CertificateChange(before, cfg), err
+}
+
+// certificates are the certificates a stored configuration relies on.
+func certificates(raw []byte) []connector.Certificate {
+	cfg, err := ConfigOf(raw)
+	if err != nil {
+		return nil
+	}
+	var out []connector.Certificate
+	for _, c := range Certificates(cfg) {
+		out = append(out, connector.Certificate{Role: c.Role, Subject: c.Subject, NotAfter: c.NotAfter})
 	}
 	return out
 }

@@ -19,7 +19,7 @@ func formInput(idp *samlidp.Server, vals connector.FormValues, stored []byte, se
 		Action: action, Env: env, DisplayName: "Okta"}
 }
 
-func TestFormFetchesMetadataFromItsURLAndKeepsItUntilAsked(t *testing.T) {
+func TestFormFetchesMetadataFromItsURLAndRefreshFollowsARotation(t *testing.T) {
 	idp := samlidp.New(t, samlidp.WithUser(alice))
 	vals := newValues(customPreset())
 	vals["metadataURL"] = idp.MetadataURL()
@@ -44,9 +44,14 @@ func TestFormFetchesMetadataFromItsURLAndKeepsItUntilAsked(t *testing.T) {
 	if string(again.Config) != string(res.Config) || again.Notice != "" {
 		t.Fatalf("a plain save changed the metadata: notice %q", again.Notice)
 	}
-	refreshed := readSection(context.Background(), formInput(idp, showOrFail(t, res.Config), res.Config, "", ActionRefreshMetadata))
-	if len(refreshed.Problems) > 0 || !strings.Contains(refreshed.Notice, "changed its signing certificates") {
-		t.Fatalf("refresh: problems %v, notice %q", refreshed.Problems, refreshed.Notice)
+	env := testEnv()
+	env.HTTPClient = idp.Client()
+	refreshed, change, err := refresh(context.Background(), res.Config, env)
+	if err != nil || refreshed == nil || !strings.Contains(change, "changed its signing certificates") {
+		t.Fatalf("refresh: %v, change %q", err, change)
+	}
+	if cfg, _ := ConfigOf(refreshed); !strings.Contains(cfg.MetadataXML, strings.Split(strings.TrimSpace(idp.CertificatePEM()), "\n")[2]) {
+		t.Fatal("the refreshed metadata does not carry the new certificate")
 	}
 }
 

@@ -24,6 +24,8 @@ func Protocol() connector.Protocol {
 		MetadataPath:  "/saml/:conn/metadata",
 		Metadata:      metadata,
 		Form:          form(),
+		Refresh:       refresh,
+		Certificates:  certificates,
 	}
 }
 
