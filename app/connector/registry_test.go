@@ -11,6 +11,7 @@ func testProtocol(name string) Protocol {
 		Name: name, ReturnPath: "/" + name + "/:conn/acs", ReturnMethods: []string{http.MethodPost},
 		Open:  func(context.Context, []byte, string, Env) (Connector, error) { return nil, nil },
 		State: func(r *http.Request) string { return r.FormValue("RelayState") },
+		Form:  &Form{},
 	}
 }
 
@@ -31,6 +32,8 @@ func TestRegistry(t *testing.T) {
 		"twice":                      testProtocol("a"),
 		"no state":                   func() Protocol { p := testProtocol("c"); p.State = nil; return p }(),
 		"initiate path without func": func() Protocol { p := testProtocol("d"); p.InitiatePath = "/x"; return p }(),
+		"metadata path without func": func() Protocol { p := testProtocol("e"); p.MetadataPath = "/m"; return p }(),
+		"no form":                    func() Protocol { p := testProtocol("f"); p.Form = nil; return p }(),
 	} {
 		func() {
 			defer func() {
