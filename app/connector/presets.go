@@ -21,8 +21,10 @@ const (
 )
 
 // Preset is a starting configuration for a well-known identity provider,
-// shown on the "new connection" page. Help steps contain "{redirect_uri}",
-// which the page replaces with the org's callback URL.
+// shown on the "new connection" page. Help steps of OIDC presets contain
+// "{redirect_uri}", which the page replaces with the org's callback URL;
+// those of SAML presets contain "{acs_url}", "{entity_id}" and
+// "{metadata_url}" instead.
 //
 // A preset asks only for what differs per customer (its Fields) and derives
 // the issuer from them (DeriveIssuer); ParseIssuer is the inverse, so a
@@ -298,9 +300,16 @@ func checkRealm(v string, _ map[string]string) (string, string) {
 	return v, ""
 }
 
-// Presets returns the built-in presets in display order, "custom" last.
-// The slice is new on every call; callers may modify it.
+// Presets returns the built-in presets in display order: the OpenID
+// Connect ones, "custom" last, then the SAML ones (see samlPresets),
+// "saml-custom" last; pickers filter by Protocol. The slice is new on every
+// call; callers may modify it.
 func Presets() []Preset {
+	return append(oidcPresets(), samlPresets()...)
+}
+
+// oidcPresets are the OpenID Connect presets, "custom" last.
+func oidcPresets() []Preset {
 	std := []string{"openid", "email", "profile"}
 	withGroups := append(slices.Clone(std), "groups")
 	return []Preset{

@@ -7,7 +7,12 @@ import (
 
 func TestPresets(t *testing.T) {
 	want := []string{"okta", "entra", "adfs", "google", "auth0", "keycloak", "cognito", "ping", "jumpcloud", "duo", "custom"}
-	ps := Presets()
+	var ps []Preset
+	for _, p := range Presets() {
+		if p.Protocol == ProtocolOIDC {
+			ps = append(ps, p)
+		}
+	}
 	if len(ps) != len(want) {
 		t.Fatalf("%d presets, want %d", len(ps), len(want))
 	}
@@ -189,5 +194,36 @@ func TestPresetParseIssuerRefusesOthers(t *testing.T) {
 				t.Errorf("read %v from an issuer the preset does not derive", vals)
 			}
 		})
+	}
+}
+
+func TestSAMLPresets(t *testing.T) {
+	want := []string{"saml-okta", "saml-entra", "saml-google", "saml-jumpcloud", "saml-duo", "saml-custom"}
+	var ids []string
+	for _, p := range Presets() {
+		if p.Protocol == ProtocolSAML {
+			ids = append(ids, p.ID)
+		}
+	}
+	if strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Fatalf("SAML presets %v, want %v", ids, want)
+	}
+	for _, id := range want {
+		t.Run(id, func(t *testing.T) {
+			p, ok := PresetByID(id)
+			if !ok || p.Name == "" || len(p.Help) == 0 || p.ClaimMapping.Email == "" || p.GroupsClaim == "" || len(p.Fields) != 0 {
+				t.Fatalf("incomplete preset %+v", p)
+			}
+			help := strings.Join(p.Help, " ")
+			if !strings.Contains(help, PlaceholderACSURL) || !strings.Contains(help, PlaceholderEntityID) || strings.Contains(help, "{redirect_uri}") {
+				t.Fatalf("help does not say where the ACS URL and entity ID go: %s", help)
+			}
+		})
+	}
+	entra, _ := PresetByID("saml-entra")
+	if entra.Name != "Microsoft Entra ID / AD FS" ||
+		entra.ClaimMapping.Email != "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress" ||
+		entra.GroupsClaim != "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups" {
+		t.Fatalf("entra %+v", entra)
 	}
 }

@@ -599,6 +599,9 @@ type ResponseParams struct {
 	Now time.Time
 	// Tamper, if set, changes the assertion before it is signed.
 	Tamper func(*saml.Assertion)
+	// TamperSigned, if set, changes the assertion element after it is
+	// signed and before it is encrypted.
+	TamperSigned func(*etree.Element)
 }
 
 // Response returns a SAML Response document, signed (and encrypted) as the
@@ -645,6 +648,9 @@ func (s *Server) Response(p ResponseParams) ([]byte, error) {
 		if assertionEl, err = SignWith(key, assertionEl, useSHA1); err != nil {
 			return nil, err
 		}
+	}
+	if p.TamperSigned != nil {
+		p.TamperSigned(assertionEl)
 	}
 	if encrypt {
 		if encryptTo == nil {

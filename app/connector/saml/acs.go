@@ -446,7 +446,9 @@ func unsigned() error {
 		"set the identity provider to sign the assertion (not only the response).", nil)
 }
 
-func noSubject() error { return invalid("its assertion has no Subject, so it does not say who logged in.") }
+func noSubject() error {
+	return invalid("its assertion has no Subject, so it does not say who logged in.")
+}
 
 func noConditions() error {
 	return invalid("its assertion has no Conditions, so it does not say for whom or how long it is valid.")

@@ -476,3 +476,16 @@ func TestOversizeBody(t *testing.T) {
 		wantCode(t, err, connector.CodeStateInvalid)
 	})
 }
+
+// TestCommentInEncryptedAssertion refuses a comment that only the
+// decrypted assertion shows, where crewjam/saml checks its signature.
+func TestCommentInEncryptedAssertion(t *testing.T) {
+	f := setup(t, func(c *Config) { c.EncryptAssertions = true })
+	f.idp.SetEncrypt(true)
+	_, err := f.answer(t, samlidp.ResponseParams{TamperSigned: func(a *etree.Element) {
+		n := a.FindElement("./Subject/NameID")
+		n.CreateComment("")
+		n.CreateText(".evil.example")
+	}}, nil)
+	wantCode(t, err, CodeXMLComment)
+}
