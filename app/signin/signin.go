@@ -604,6 +604,9 @@ func (s *Service) idpProblem(org models.Organization, err error) error {
 	case connector.CodeIdPError:
 		return problem(http.StatusBadGateway, ce.Code, "Sign-in refused by your identity provider", ce.Reason,
 			"Try again; if it keeps failing, tell an administrator of "+org.Name+".", err)
+	case CodeReplayed:
+		return problem(http.StatusBadRequest, ce.Code, "Sign-in already used", ce.Reason,
+			"Start the sign-in again from the login page.", err)
 	}
 	return problem(http.StatusBadGateway, ce.Code, "Sign-in failed",
 		"The answer from your identity provider could not be accepted.", "Try again; if it keeps failing, tell an administrator of "+org.Name+".", err)

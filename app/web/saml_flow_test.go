@@ -1,0 +1,240 @@
+package web_test
+
+// SAML connections through the whole app and a real in-process SAML IdP
+// (e2e/samlidp): made with the connection form from the IdP's metadata
+// URL, registered at the IdP from our metadata URL, tested, and used by
+// members, SP- and IdP-initiated; a replayed assertion is refused, also
+// by a restarted app.
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/orgsso/orgsso/app/apptest"
+	"github.com/orgsso/orgsso/app/authz"
+	"github.com/orgsso/orgsso/e2e/samlidp"
+	"github.com/orgsso/orgsso/models"
+)
+
+// samlApp is the whole app with org acme, its admin alice signed in, and
+// a SAML IdP whose user tester is in the IT group.
+type samlApp struct {
+	*trustApp
+	org   models.Organization
+	alice models.User
+	ip    *samlidp.Server
+	admin *client
+}
+
+func newSAMLApp(t *testing.T) *samlApp {
+	a := newTrustApp(t)
+	org := a.org("acme", "Acme")
+	alice := a.user("alice@acme.test")
+	a.grant(alice, org, authz.RoleAdmin)
+	ip := samlidp.New(t, samlidp.WithUser(samlidp.User{Email: "tester@idp.test", GivenName: "Tess", FamilyName: "Ter", Groups: []string{"IT"}}))
+	admin := a.client()
+	admin.loginAs(alice)
+	return &samlApp{trustApp: a, org: org, alice: alice, ip: ip, admin: admin}
+}
+
+// create makes a SAML connection with the form, from the IdP's metadata
+// URL, with extra form values, and registers it at the IdP from its
+// metadata URL.
+func (s *samlApp) create(name string, extra ...string) models.Connection {
+	s.t.Helper()
+	form := formWith(url.Values{
+		"preset": {"saml-custom"}, "displayName": {name}, "metadataURL": {s.ip.MetadataURL()},
+		"requireSignedAssertions": {"true"}, "attributeMapping.email": {"email"}, "attributeMapping.givenName": {"firstName"},
+		"attributeMapping.familyName": {"lastName"}, "groupsAttribute": {"groups"},
+		"jit": {"true"}, "defaultRole": {"user"}, "groupMappings": {"IT->admin"}, "syncRoles": {"true"},
+	}, extra...)
+	p := s.admin.post("/o/acme/settings/sso/connections", form)
+	if p.status != http.StatusSeeOther {
+		s.t.Fatalf("create: %d\n%s", p.status, p.body)
+	}
+	conns, err := s.store.Connections(context.Background(), s.org.ID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, c := range conns {
+		if c.DisplayName == name {
+			if err := s.ip.RegisterSPFromURL(context.Background(), s.app.URL+"/o/acme/saml/"+c.PublicID+"/metadata"); err != nil {
+				s.t.Fatalf("the IdP cannot read our metadata: %v", err)
+			}
+			return c
+		}
+	}
+	s.t.Fatalf("no connection %s after create", name)
+	return models.Connection{}
+}
+
+// login runs an SP-initiated login (or test) through conn in browser c and
+// returns the ACS's answer and the IdP's post, for replays.
+func (s *samlApp) login(c *client, conn models.Connection, test bool) (*page, samlidp.Post) {
+	s.t.Helper()
+	path := "/o/acme/sso/" + conn.PublicID + "/start"
+	if test {
+		path += "?test=1"
+	}
+	p := c.get(path)
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), s.ip.SSOURL()) {
+		s.t.Fatalf("start: %d to %q\n%s", p.status, p.location(), p.body)
+	}
+	post, err := s.ip.Login(context.Background(), p.location())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.post(c, post), post
+}
+
+// post is the browser c sending the IdP's form to our ACS.
+func (s *samlApp) post(c *client, post samlidp.Post) *page {
+	s.t.Helper()
+	acs, err := url.Parse(post.ACS)
+	if err != nil || !strings.HasPrefix(post.ACS, s.app.URL+"/o/acme/saml/") {
+		s.t.Fatalf("the IdP posts to %q", post.ACS)
+	}
+	form := url.Values{"SAMLResponse": {post.SAMLResponse}}
+	if post.RelayState != "" {
+		form.Set("RelayState", post.RelayState)
+	}
+	// A cross-site POST: no CSRF token, as an IdP's form has none.
+	return c.do(http.MethodPost, acs.Path, form, http.Header{"Sec-Fetch-Site": {"cross-site"}})
+}
+
+func TestSAMLConnectionFromMetadataURLIsTestedAndUsedWithSignedRequests(t *testing.T) {
+	t.Parallel()
+	s := newSAMLApp(t)
+	s.ip.SetRequireSignedRequests(true)
+	conn := s.create("Corp SAML", "signRequests", "true")
+
+	edit := s.admin.get("/o/acme/settings/sso/connections/" + conn.PublicID + "/edit")
+	assertStatus(t, edit, http.StatusOK)
+	if got, want := edit.text("acs-url"), s.app.URL+"/o/acme/saml/"+conn.PublicID+"/acs"; got != want {
+		t.Errorf("ACS URL shown %q, want %q", got, want)
+	}
+	if got, want := edit.text("entity-id"), s.app.URL+"/o/acme/saml/"+conn.PublicID+"/metadata"; got != want {
+		t.Errorf("entity ID shown %q, want %q", got, want)
+	}
+	if !edit.has("sp-certificates") || !edit.has("idp-certificates") {
+		t.Error("the form does not show the certificates in use")
+	}
+
+	res, _ := s.login(s.admin, conn, true)
+	if res.status != http.StatusSeeOther || !strings.Contains(res.location(), "/tests/") {
+		t.Fatalf("test answer: %d to %q\n%s", res.status, res.location(), res.body)
+	}
+	if req, signed := s.ip.LastRequest(); req == nil || !signed {
+		t.Fatal("the AuthnRequest was not signed")
+	}
+	verdict := s.admin.get(res.location())
+	if got := verdict.testid("test-result").AttrOr("data-result", ""); got != models.TestPassed {
+		t.Fatalf("test verdict %q: %s", got, verdict.text("test-reason"))
+	}
+	if !strings.Contains(verdict.body, "tester@idp.test") || !strings.Contains(verdict.body, "IT") {
+		t.Error("the test result does not show the attributes received")
+	}
+
+	if err := s.store.EnableSSO(context.Background(), s.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	member := s.client()
+	res, post := s.login(member, conn, false)
+	if res.status != http.StatusSeeOther || res.location() != "/o/acme" {
+		t.Fatalf("member login: %d to %q\n%s", res.status, res.location(), res.body)
+	}
+	if got, _ := meEmail(t, member); got != "tester@idp.test" {
+		t.Fatalf("signed in as %q", got)
+	}
+	u, err := s.store.UserByEmail(context.Background(), "tester@idp.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roles := s.roles(u, s.org); strings.Join(roles, ",") != "admin,user" {
+		t.Errorf("roles %v, want IT->admin and everyone's user", roles)
+	}
+	// The same answer again, in the browser that started it: refused.
+	again := s.post(member, post)
+	if again.status < 400 {
+		t.Fatalf("a replayed answer was accepted: %d to %q", again.status, again.location())
+	}
+}
+
+func TestSAMLAnswerOfOneConnectionIsRefusedAtAnothersACS(t *testing.T) {
+	t.Parallel()
+	s := newSAMLApp(t)
+	one := s.create("One")
+	two := s.create("Two")
+	p := s.admin.get("/o/acme/sso/" + one.PublicID + "/start?test=1")
+	post, err := s.ip.Login(context.Background(), p.location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.ACS = strings.Replace(post.ACS, one.PublicID, two.PublicID, 1)
+	res := s.post(s.admin, post)
+	if res.status == http.StatusSeeOther && strings.Contains(res.location(), "/tests/") {
+		verdict := s.admin.get(res.location())
+		if got := verdict.testid("test-result").AttrOr("data-result", ""); got == models.TestPassed {
+			t.Fatal("an answer at another connection's ACS passed the test")
+		}
+		return
+	}
+	if res.status < 400 {
+		t.Fatalf("answer at another connection's ACS: %d to %q", res.status, res.location())
+	}
+}
+
+func TestSAMLIdPInitiatedLoginOnlyWhenAllowedAndReplayRefusedAfterRestart(t *testing.T) {
+	t.Parallel()
+	s := newSAMLApp(t)
+	closed := s.create("Closed")
+	open := s.create("Open", "allowIdPInitiated", "true")
+	for _, conn := range []models.Connection{closed, open} {
+		res, _ := s.login(s.admin, conn, true)
+		if v := s.admin.get(res.location()); v.testid("test-result").AttrOr("data-result", "") != models.TestPassed {
+			t.Fatalf("test of %s: %s", conn.DisplayName, v.text("test-reason"))
+		}
+	}
+	if err := s.store.EnableSSO(context.Background(), s.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	entity := func(c models.Connection) string { return s.app.URL + "/o/acme/saml/" + c.PublicID + "/metadata" }
+
+	refused, err := s.ip.InitiateLogin(context.Background(), entity(closed), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := s.post(s.client(), refused); res.status < 400 {
+		t.Fatalf("IdP-initiated login through a connection that does not allow it: %d to %q", res.status, res.location())
+	}
+
+	post, err := s.ip.InitiateLogin(context.Background(), entity(open), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := s.client()
+	if res := s.post(member, post); res.status != http.StatusSeeOther || res.location() != "/o/acme" {
+		t.Fatalf("IdP-initiated login: %d to %q\n%s", res.status, res.location(), res.body)
+	}
+	if got, _ := meEmail(t, member); got != "tester@idp.test" {
+		t.Fatalf("signed in as %q", got)
+	}
+	if res := s.post(s.client(), post); res.status < 400 || !strings.Contains(res.body, "already used") {
+		t.Fatalf("replayed assertion: %d\n%s", res.status, res.body)
+	}
+
+	// A second app over the same database and keys (a restart, or another
+	// instance) refuses it too.
+	cfg := s.app.Config
+	second := apptest.Start(t, apptest.Listen(t), map[string]string{
+		"ORGSSO_BASE_URL": s.app.URL, "ORGSSO_DATABASE_URL": cfg.DatabaseURL, "ORGSSO_DATA_DIR": cfg.DataDir, "ORGSSO_SECRET_KEY": cfg.SecretKey,
+	}, nil)
+	other := (&env{t: t, srv: &httptest.Server{URL: second.URL}}).client()
+	if res := s.post(other, post); res.status < 400 || !strings.Contains(res.body, "already used") {
+		t.Fatalf("replayed assertion after a restart: %d\n%s", res.status, res.body)
+	}
+}
