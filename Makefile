@@ -7,7 +7,8 @@ FUZZTIME ?= 30s
 FUZZ_FLAGS ?=
 # package:target of every fuzz target; their seeds (testdata/fuzz/<target>) run in every go test.
 FUZZ_TARGETS := ./app/connector:FuzzParseGroupMappings ./app/connector:FuzzMapClaims \
-	./app/signin:FuzzCallbackQuery ./app/signin:FuzzLoginCookie ./app/web:FuzzReturnTo ./app/ascode:FuzzParse
+	./app/signin:FuzzCallbackQuery ./app/signin:FuzzLoginCookie ./app/web:FuzzReturnTo ./app/ascode:FuzzParse \
+	./app/connector/saml:FuzzParseMetadata
 
 .PHONY: run test test-postgres build generate verify vet vulncheck audit fuzz chromium bench bench-scale load vendor screenshots clean
 
