@@ -70,6 +70,8 @@ var matrixRoutes = []matrixRoute{
 	{method: "POST", path: "/o/:org/sso/:conn/initiate", kind: kindOrgPublic},
 	{method: "GET", path: "/o/:org/oidc/callback", kind: kindOrgPublic},
 	{method: "POST", path: "/o/:org/oidc/callback", kind: kindOrgPublic},
+	{method: "POST", path: "/o/:org/saml/:conn/acs", kind: kindOrgPublic},
+	{method: "GET", path: "/o/:org/saml/:conn/metadata", kind: kindOrgPublic},
 	{method: "POST", path: "/o/:org/consent", kind: kindOrgPublic},
 
 	{method: "GET", path: "/", kind: kindLoggedIn},
@@ -145,6 +147,8 @@ var matrixRoutes = []matrixRoute{
 	{method: "GET", path: "/o/:org/settings/sso/connections/:conn/tests/:test", kind: kindOrgAdmin},
 
 	{method: "GET", path: "/o/:org/settings/sso/connections/:conn/history", kind: kindOrgAdmin},
+	// Refreshing a connection without a metadata URL changes nothing.
+	{method: "POST", path: "/o/:org/settings/sso/connections/:conn/refresh", kind: kindOrgAdmin, lenient: true},
 	// Version 1 is the current one: restoring it is let through and changes nothing.
 	{method: "POST", path: "/o/:org/settings/sso/connections/:conn/history/:version/restore", kind: kindOrgAdmin, lenient: true, form: func(f *matrixFixture, o models.Organization) url.Values {
 		return url.Values{"current": {strconv.FormatInt(f.conn(o).Version, 10)}}
