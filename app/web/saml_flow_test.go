@@ -7,12 +7,16 @@ package web_test
 // by a restarted app.
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/orgsso/orgsso/app/apptest"
 	"github.com/orgsso/orgsso/app/authz"
@@ -236,5 +240,62 @@ func TestSAMLIdPInitiatedLoginOnlyWhenAllowedAndReplayRefusedAfterRestart(t *tes
 	other := (&env{t: t, srv: &httptest.Server{URL: second.URL}}).client()
 	if res := s.post(other, post); res.status < 400 || !strings.Contains(res.body, "already used") {
 		t.Fatalf("replayed assertion after a restart: %d\n%s", res.status, res.body)
+	}
+}
+
+// The IdP's metadata can be uploaded as a file (the form is multipart);
+// a file that is not metadata is refused next to the field, with the rest
+// of the input kept.
+func TestSAMLConnectionFromAnUploadedMetadataFile(t *testing.T) {
+	t.Parallel()
+	s := newSAMLApp(t)
+	upload := func(name string, file []byte) *page {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		for k, v := range map[string]string{
+			"_csrf": s.admin.csrfToken(), "preset": "saml-custom", "displayName": name, "requireSignedAssertions": "true",
+			"jit": "true", "defaultRole": "user", "syncRoles": "true",
+		} {
+			if err := w.WriteField(k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fw, err := w.CreateFormFile("metadataFile", "idp-metadata.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fw.Write(file); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		p := s.admin.doRaw(http.MethodPost, "/o/acme/settings/sso/connections", body.String(), http.Header{"Content-Type": {w.FormDataContentType()}})
+		if p.doc, err = goquery.NewDocumentFromReader(strings.NewReader(p.body)); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	bad := upload("From a file", []byte("<html>not metadata</html>"))
+	assertStatus(t, bad, http.StatusUnprocessableEntity)
+	if bad.text("error-metadataFile") == "" || bad.inputValue("displayName") != "From a file" {
+		t.Fatalf("a file that is not metadata: error %q, name kept %q", bad.text("error-metadataFile"), bad.inputValue("displayName"))
+	}
+
+	if p := upload("From a file", s.ip.Metadata()); p.status != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", p.status, p.body)
+	}
+	conns, err := s.store.Connections(context.Background(), s.org.ID)
+	if err != nil || len(conns) != 1 {
+		t.Fatalf("connections: %v %v", conns, err)
+	}
+	conn := conns[0]
+	if err := s.ip.RegisterSPFromURL(context.Background(), s.app.URL+"/o/acme/saml/"+conn.PublicID+"/metadata"); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := s.login(s.admin, conn, true)
+	if v := s.admin.get(res.location()); v.testid("test-result").AttrOr("data-result", "") != models.TestPassed {
+		t.Fatalf("test: %s", v.text("test-reason"))
 	}
 }
