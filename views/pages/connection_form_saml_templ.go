@@ -244,7 +244,7 @@ func samlUpFront(p ConnectionFormProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = components.Input(components.TextInput{Name: "metadataURL", Label: "IdP metadata URL", Type: "url", Value: p.Values.s("metadataURL"), Placeholder: "https://idp.example.com/app/…/sso/saml/metadata",
-			Help: "Fetched when you save and again every day, so that a new signing certificate of the provider is picked up."}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+			Help: "Fetched when you save and again every few hours, so that a new signing certificate of the provider is picked up without a new test."}, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -280,7 +280,7 @@ func samlUpFront(p ConnectionFormProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "\" class=\"secondary outline\" data-testid=\"refresh-metadata\" formnovalidate>Fetch it again now</button>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "\" class=\"secondary outline inline-action\" data-testid=\"refresh-metadata\" formnovalidate>Fetch it again now</button>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -467,7 +467,7 @@ func samlAdvanced(p ConnectionFormProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if !p.isNew() {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div class=\"page-actions\"><button type=\"submit\" name=\"action\" value=\"add-sp-key\" class=\"secondary outline\" data-testid=\"add-sp-key\" formnovalidate>Add a new key pair</button> ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div class=\"key-actions\"><button type=\"submit\" name=\"action\" value=\"add-sp-key\" class=\"secondary outline\" data-testid=\"add-sp-key\" formnovalidate>Add a new key pair</button> ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
