@@ -50,6 +50,9 @@ type Protocol struct {
 	Metadata     func(config []byte, env Env) ([]byte, error)
 	// Form is the protocol's part of the connection form.
 	Form *Form
+	// Hints say, per error code, what an admin should check at the IdP
+	// after a failed test ("" for none: the reason says it all).
+	Hints map[string]string
 	// Refresh, if set, reads again what the configuration keeps of the
 	// IdP (SAML metadata from its URL), so that a rotation of the IdP's keys
 	// is followed without an admin: it returns the configuration with what

@@ -16,24 +16,21 @@ import (
 	"github.com/orgsso/orgsso/views/pages"
 )
 
-// checkHints say what to look at in the IdP for each failure code.
-var checkHints = map[string]string{
-	connector.CodeDiscoveryFailed:     "Check the issuer URL: it must be the exact issuer your provider shows, and its /.well-known/openid-configuration must be reachable from this server.",
-	connector.CodeIssuerMismatch:      "Copy the issuer exactly as your provider's discovery document writes it, including any trailing slash.",
-	connector.CodeTokenExchangeFailed: "Check the client ID, the client secret and the client authentication method, and that the redirect URI registered at the provider is exactly this organization's.",
-	connector.CodeSignatureInvalid:    "Check that the issuer and the JWKS URI belong to the same provider; the provider may also have rotated its keys.",
-	connector.CodeTokenExpired:        "Check that this server's clock and the provider's are right.",
-	connector.CodeTokenNotYetValid:    "Check that this server's clock and the provider's are right.",
-	connector.CodeAudMismatch:         "Check the client ID: it must be the one of the application you registered at the provider.",
-	connector.CodeAzpMismatch:         "Check the client ID: it must be the one of the application you registered at the provider.",
-	connector.CodeNonceMismatch:       "Start the test again from this page; a login must finish in the browser that began it.",
-	connector.CodeEmailUnverified:     "Verify the email address at the provider, or turn off \"Require a verified email\" if the provider never sends email_verified.",
-	connector.CodeUserinfoFailed:      "Check the userinfo endpoint and that the scopes include openid; some providers need the profile or email scope for userinfo.",
-	connector.CodeMissingClaim:        "Check the claim mapping, and that the provider's application sends that claim (add the scope or a claim mapper at the provider).",
-	connector.CodeIdPError:            "The provider refused the login; its message is above. Check the application's settings and who is assigned to it at the provider.",
-	connector.CodeInvalidConfig:       "Check the connection's settings and save them again.",
-	connector.CodeStateExpired:        "Run the test again and finish it within ten minutes.",
-	connector.CodeStateMismatch:       "Run the test again in the same browser, with cookies allowed for this site.",
+// stateHints say what to do after a failed test whose answer could not
+// be matched to it, whatever the protocol; each protocol's Hints say what
+// to check at its IdP.
+var stateHints = map[string]string{
+	connector.CodeInvalidConfig: "Check the connection's settings and save them again.",
+	connector.CodeStateExpired:  "Run the test again and finish it within ten minutes.",
+	connector.CodeStateMismatch: "Run the test again in the same browser, with cookies allowed for this site.",
+}
+
+// checkHint is what to check after a test of conn failed with code.
+func (h *Handlers) checkHint(conn models.Connection, code string) string {
+	if p, ok := h.signin.Protocols().Get(conn.Protocol); ok && p.Hints[code] != "" {
+		return p.Hints[code]
+	}
+	return stateHints[code]
 }
 
 // timeClaims are the standard claims that hold seconds since the epoch.
@@ -117,7 +114,7 @@ func (h *Handlers) showTestResult(c echo.Context) error {
 	}
 	p := pages.TestResultProps{
 		Layout: h.layoutProps(c, title+" · "+conn.DisplayName), Org: *org, Connection: conn, Run: run,
-		Current: run.Current(conn), Check: checkHints[run.ErrorCode],
+		Current: run.Current(conn), Check: h.checkHint(conn, run.ErrorCode),
 		Claims: claimRows(run.Claims), Mapped: mappedIdentity(run.Mapped),
 	}
 	p.CanEnable = !org.SSOEnabled && run.Passed() && p.Current && conn.Active

@@ -299,3 +299,23 @@ func TestSAMLConnectionFromAnUploadedMetadataFile(t *testing.T) {
 		t.Fatalf("test: %s", v.text("test-reason"))
 	}
 }
+
+// A SAML test that fails says why in words and what to check at the IdP:
+// the protocol's own hint, not an OpenID Connect one.
+func TestSAMLFailedTestSaysWhatToCheckAtTheIdP(t *testing.T) {
+	t.Parallel()
+	s := newSAMLApp(t)
+	conn := s.create("Unsigned")
+	s.ip.SetSigning(samlidp.SignResponse) // the response, not the assertion
+	res, _ := s.login(s.admin, conn, true)
+	v := s.admin.get(res.location())
+	if got := v.testid("test-result").AttrOr("data-result", ""); got == models.TestPassed {
+		t.Fatal("an unsigned assertion passed the test")
+	}
+	if reason := v.text("test-reason"); !strings.Contains(strings.ToLower(reason), "assertion") {
+		t.Errorf("reason %q does not say the assertion is the problem", reason)
+	}
+	if check := v.text("test-check"); !strings.Contains(check, "sign the assertion") {
+		t.Errorf("what to check: %q", check)
+	}
+}

@@ -24,7 +24,25 @@ func Protocol() connector.Protocol {
 		Initiate:      initiate,
 		State:         func(r *http.Request) string { return r.FormValue("state") },
 		Form:          form(),
+		Hints:         hints,
 	}
+}
+
+// hints say what to check at the OpenID provider after a failed test.
+var hints = map[string]string{
+	connector.CodeDiscoveryFailed:     "Check the issuer URL: it must be the exact issuer your provider shows, and its /.well-known/openid-configuration must be reachable from this server.",
+	connector.CodeIssuerMismatch:      "Copy the issuer exactly as your provider's discovery document writes it, including any trailing slash.",
+	connector.CodeTokenExchangeFailed: "Check the client ID, the client secret and the client authentication method, and that the redirect URI registered at the provider is exactly this organization's.",
+	connector.CodeSignatureInvalid:    "Check that the issuer and the JWKS URI belong to the same provider; the provider may also have rotated its keys.",
+	connector.CodeTokenExpired:        "Check that this server's clock and the provider's are right.",
+	connector.CodeTokenNotYetValid:    "Check that this server's clock and the provider's are right.",
+	connector.CodeAudMismatch:         "Check the client ID: it must be the one of the application you registered at the provider.",
+	connector.CodeAzpMismatch:         "Check the client ID: it must be the one of the application you registered at the provider.",
+	connector.CodeNonceMismatch:       "Start the test again from this page; a login must finish in the browser that began it.",
+	connector.CodeEmailUnverified:     "Verify the email address at the provider, or turn off \"Require a verified email\" if the provider never sends email_verified.",
+	connector.CodeUserinfoFailed:      "Check the userinfo endpoint and that the scopes include openid; some providers need the profile or email scope for userinfo.",
+	connector.CodeMissingClaim:        "Check the claim mapping, and that the provider's application sends that claim (add the scope or a claim mapper at the provider).",
+	connector.CodeIdPError:            "The provider refused the login; its message is above. Check the application's settings and who is assigned to it at the provider.",
 }
 
 // ConfigOf decodes an OIDC connection's stored configuration.
