@@ -287,7 +287,7 @@ func connectionsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args 
 		return err
 	}
 	if args[0] == "export" {
-		out, err := ascode.Export(ctx, a.Store, org.ID)
+		out, err := ascode.Export(ctx, a.Store, org, a.Signin)
 		if err != nil {
 			return err
 		}
