@@ -264,8 +264,6 @@ func applyOne(ctx context.Context, store Store, sealer *secrets.Sealer, org mode
 	if pl.existing != nil {
 		c := asDocument(*pl.existing)
 		said = &c
-	}
-	if pl.existing != nil {
 		pl.changes = changesBetween(*said, want)
 		if it.Secret != "" {
 			stored, err := sealer.Open(pl.existing.SealedSecret, signin.SecretBinding(*pl.existing))
