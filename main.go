@@ -7,9 +7,9 @@
 //	orgsso orgs list                                 list organizations
 //	orgsso members add|invite --org S --email E [--role R]
 //	                                                 add a person to an org, or invite them
-//	orgsso connections export --org S                print the org's connections as YAML
+//	orgsso connections export --org S                print the org's connections (oidc, saml) as YAML
 //	orgsso connections apply --org S -f FILE|- [--dry-run]
-//	                                                 create or update connections from YAML
+//	                                                 create or update connections (oidc, saml) from YAML
 //	orgsso secrets rotate                            seal every stored secret again under the newest key
 //	orgsso healthcheck                               exit 0 when /healthz answers (for containers)
 //
@@ -246,7 +246,8 @@ func membersCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []st
 
 // connectionsCmd exports or applies an org's connections as code.
 func connectionsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
-	const usage = "usage: orgsso connections export --org SLUG [--connection NAME --version N] | orgsso connections apply --org SLUG -f FILE|- [--dry-run]"
+	const usage = "usage: orgsso connections export --org SLUG [--connection NAME --version N] | orgsso connections apply --org SLUG -f FILE|- [--dry-run]\n" +
+		"(a document lists connections of type oidc or saml; see README.md, Config as code)"
 	if len(args) == 0 || (args[0] != "export" && args[0] != "apply") {
 		return errors.New(usage)
 	}
@@ -287,7 +288,7 @@ func connectionsCmd(ctx context.Context, cfg app.Config, log *slog.Logger, args 
 		return err
 	}
 	if args[0] == "export" {
-		out, err := ascode.Export(ctx, a.Store, org.ID)
+		out, err := ascode.Export(ctx, a.Store, org, a.Signin)
 		if err != nil {
 			return err
 		}

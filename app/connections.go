@@ -31,6 +31,7 @@ func (a *App) ApplyConnections(ctx context.Context, org models.Organization, doc
 		ReadFile: os.ReadFile,
 		CheckIdP: a.Signin.Check,
 		Forget:   a.Signin.Forget,
+		Server:   a.Signin,
 		Actor:    ascode.Actor{Email: operator, Via: "config as code (command line)"},
 		Log:      a.Log,
 	})

@@ -32,7 +32,8 @@ type Actor struct {
 
 // Options are what Apply needs besides the document.
 type Options struct {
-	// DryRun computes the outcome and the changes and writes nothing.
+	// DryRun computes the outcome and the changes and writes nothing; it
+	// contacts no IdP (no SAML metadata is fetched) and makes no keys.
 	DryRun bool
 	// Env looks up the variable clientSecretEnv names; nil refuses the key.
 	Env func(string) (string, bool)
@@ -47,6 +48,10 @@ type Options struct {
 	CheckIdP func(context.Context, models.Connection) string
 	// Forget drops a changed connection's opened connector.
 	Forget func(models.Connection)
+	// Server makes the stored settings of a SAML connection (its form
+	// section fetches the metadata and makes the SP's keys); nil refuses
+	// to store SAML connections.
+	Server Server
 	Actor  Actor
 	// Log hears of audit rows that could not be written.
 	Log *slog.Logger
@@ -206,7 +211,7 @@ func Apply(ctx context.Context, store Store, sealer *secrets.Sealer, org models.
 		pl := plan{item: it}
 		if c, ok := byKey[nameKey(it.Name)]; ok {
 			pl.existing = &c
-		} else if it.Secret == "" {
+		} else if it.Secret == "" && needsSecret(it) {
 			errs = append(errs, &FieldError{Item: it.Index, Name: it.Name, Field: "config.clientSecretEnv",
 				Message: "a new connection needs its client secret: give clientSecretEnv or clientSecretFile"})
 		}
@@ -253,8 +258,13 @@ func applyOne(ctx context.Context, store Store, sealer *secrets.Sealer, org mode
 		return fail("provisioning", err.Error())
 	}
 	want.Provisioning = string(prov)
+	proto, _ := protocolFor(it.Type)
+	// Compared is what the document says: not what the server made of it.
+	var said *models.Connection
 	if pl.existing != nil {
-		pl.changes = changesBetween(*pl.existing, want)
+		c := asDocument(*pl.existing)
+		said = &c
+		pl.changes = changesBetween(*said, want)
 		if it.Secret != "" {
 			stored, err := sealer.Open(pl.existing.SealedSecret, signin.SecretBinding(*pl.existing))
 			pl.secretChange = err != nil || stored != it.Secret
@@ -269,13 +279,13 @@ func applyOne(ctx context.Context, store Store, sealer *secrets.Sealer, org mode
 		}
 		pl.changes = Compare(Snapshot{}, snapshotOf(want))
 		pl.changes = append(pl.changes, Change{Field: "active", New: fmt.Sprint(want.Active)})
-		pl.secretChange = true
+		pl.secretChange = proto.secretInDocument()
 	}
 	if pl.secretChange {
 		pl.changes = append(pl.changes, Change{Field: "config." + it.SecretRef.Key, Old: secretShown(pl.existing != nil), New: "(new secret)"})
 	}
 	res.Changes = pl.changes
-	configChanged := pl.secretChange || len(changesBetween(derefOr(pl.existing), want)) > 0 || pl.existing == nil
+	configChanged := pl.secretChange || len(changesBetween(derefOr(said), want)) > 0 || pl.existing == nil
 	switch {
 	case pl.existing != nil && len(pl.changes) == 0:
 		res.Outcome = Unchanged
@@ -289,6 +299,22 @@ func applyOne(ctx context.Context, store Store, sealer *secrets.Sealer, org mode
 			res.Version = pl.existing.Version + 1
 		}
 		return res
+	}
+	secret := it.Secret
+	if configChanged {
+		made, err := proto.stored(ctx, storeInput{org: org, item: it, existing: pl.existing, want: want, sealer: sealer, opts: opts})
+		if err != nil {
+			return fail("config", "not saved: "+err.Error())
+		}
+		if made.problem != "" {
+			return fail(made.field, made.problem)
+		}
+		want.Config = made.config
+		if made.secret != nil {
+			secret, pl.secretChange = *made.secret, true
+			pl.changes = append(pl.changes, Change{Field: made.secretField, Old: secretShown(pl.existing != nil && pl.existing.SealedSecret != ""), New: "(new key pair)"})
+			res.Changes = pl.changes
+		}
 	}
 	if opts.CheckIdP != nil && configChanged {
 		var cfg struct {
@@ -311,7 +337,9 @@ func applyOne(ctx context.Context, store Store, sealer *secrets.Sealer, org mode
 	}
 	if pl.existing == nil {
 		saved, err := store.CreateConnectionWith(ctx, org.ID, want, func(c *models.Connection) {
-			c.SealedSecret = sealer.Seal(it.Secret, signin.SecretBinding(*c))
+			if pl.secretChange {
+				c.SealedSecret = sealer.Seal(secret, signin.SecretBinding(*c))
+			}
 			c.ConfigHash = c.Fingerprint()
 		})
 		if errors.Is(err, models.ErrConflict) {
@@ -338,7 +366,7 @@ func applyOne(ctx context.Context, store Store, sealer *secrets.Sealer, org mode
 	}
 	if configChanged {
 		if pl.secretChange {
-			want.SealedSecret = sealer.Seal(it.Secret, signin.SecretBinding(cur))
+			want.SealedSecret = sealer.Seal(secret, signin.SecretBinding(cur))
 		}
 		want.ConfigHash = want.Fingerprint()
 		want.Version = cur.Version
@@ -364,6 +392,21 @@ func applyOne(ctx context.Context, store Store, sealer *secrets.Sealer, org mode
 	}
 	res.Outcome = Updated
 	return res
+}
+
+// needsSecret reports whether a new connection of the item's type needs
+// a secret from the document.
+func needsSecret(it Item) bool {
+	proto, ok := protocolFor(it.Type)
+	return !ok || proto.secretInDocument()
+}
+
+// asDocument is c with its config as a document says it.
+func asDocument(c models.Connection) models.Connection {
+	if proto, ok := protocolFor(c.Protocol); ok {
+		c.Config = proto.document(c.Config)
+	}
+	return c
 }
 
 func derefOr(c *models.Connection) models.Connection {
@@ -448,7 +491,7 @@ func Save(ctx context.Context, store Store, sealer *secrets.Sealer, org models.O
 				Message: "a connection named " + c.DisplayName + " already exists; choose another name"}}}
 		}
 	}
-	if target == nil && it.Secret == "" {
+	if target == nil && it.Secret == "" && needsSecret(it) {
 		return Result{}, Errors{{Item: it.Index, Name: it.Name, Field: "config.clientSecret", Message: "a new connection needs its client secret"}}
 	}
 	pl := plan{item: it, existing: target}

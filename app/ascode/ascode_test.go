@@ -171,7 +171,7 @@ func TestApplyCreatesThenSecondApplyChangesNothing(t *testing.T) {
 func TestExportAppliesBackUnchanged(t *testing.T) {
 	f := newFixture(t)
 	f.mustApply(t, okta)
-	out, err := ascode.Export(context.Background(), f.store, f.org.ID)
+	out, err := ascode.Export(context.Background(), f.store, f.org, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestExportShowsLatestTest(t *testing.T) {
 		ConfigHash: c.ConfigHash, Status: models.TestPassed}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := ascode.Export(context.Background(), f.store, f.org.ID)
+	out, err := ascode.Export(context.Background(), f.store, f.org, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,9 @@ type Item struct {
 	Active *bool
 	// Version is the version the item was written against (0: none given).
 	Version int64
-	// Config is the protocol configuration as stored (JSON, no secret).
+	// Config is the protocol configuration as the document says it (JSON,
+	// no secret); for OIDC that is what is stored, for SAML the server
+	// adds what it makes of it (fetched metadata, its own keys) on apply.
 	Config string
 	// SecretRef says where the client secret comes from (empty: keep the
 	// stored one). Resolve reads it into Secret.
@@ -393,6 +395,9 @@ func (p *parser) readItem(n *yaml.Node) {
 		"active":  p.optBoolean(&it.Active),
 		"version": p.integer(&it.Version),
 		"test":    ignore,
+		// A SAML connection's own addresses, as export shows them.
+		"acsURL":     ignore,
+		"spEntityID": ignore,
 		"config": func(n *yaml.Node, path string) {
 			configNode, configPath = n, path
 		},
@@ -403,7 +408,7 @@ func (p *parser) readItem(n *yaml.Node) {
 	}
 	p.checkName(n)
 	if it.Type == "" {
-		p.fail(n, "type", "missing; write type: oidc")
+		p.fail(n, "type", "missing; write type: %s", strings.Join(protocolNames(), " or type: "))
 		return
 	}
 	proto, ok := protocolFor(it.Type)

@@ -12,16 +12,20 @@ import (
 
 // exportItem is one connection as Export writes it; the keys are Parse's.
 type exportItem struct {
-	ID           string      `yaml:"id" json:"id"`
-	Type         string      `yaml:"type" json:"type"`
-	Name         string      `yaml:"name" json:"name"`
-	Preset       string      `yaml:"preset,omitempty" json:"preset,omitempty"`
-	LogoURL      string      `yaml:"logoURL,omitempty" json:"logoURL,omitempty"`
-	Active       bool        `yaml:"active" json:"active"`
-	Version      int64       `yaml:"version" json:"version"`
-	Test         *exportTest `yaml:"test,omitempty" json:"test,omitempty"`
-	Config       any         `yaml:"config" json:"config"`
-	Provisioning exportProv  `yaml:"provisioning" json:"provisioning"`
+	ID      string      `yaml:"id" json:"id"`
+	Type    string      `yaml:"type" json:"type"`
+	Name    string      `yaml:"name" json:"name"`
+	Preset  string      `yaml:"preset,omitempty" json:"preset,omitempty"`
+	LogoURL string      `yaml:"logoURL,omitempty" json:"logoURL,omitempty"`
+	Active  bool        `yaml:"active" json:"active"`
+	Version int64       `yaml:"version" json:"version"`
+	Test    *exportTest `yaml:"test,omitempty" json:"test,omitempty"`
+	// ACSURL and SPEntityID are a SAML connection's own addresses, to give
+	// its IdP; read-only, like id and test.
+	ACSURL       string     `yaml:"acsURL,omitempty" json:"acsURL,omitempty"`
+	SPEntityID   string     `yaml:"spEntityID,omitempty" json:"spEntityID,omitempty"`
+	Config       any        `yaml:"config" json:"config"`
+	Provisioning exportProv `yaml:"provisioning" json:"provisioning"`
 }
 
 // exportTest is the latest test of a connection: read-only.
@@ -45,8 +49,9 @@ type exportProv struct {
 }
 
 // exportOne is one connection in the document's shape, ready to be
-// written as YAML or JSON. It holds no secret.
-func exportOne(c models.Connection, latest *models.TestRun) (exportItem, error) {
+// written as YAML or JSON. It holds no secret. With srv, it shows the
+// connection's own addresses (org is the connection's).
+func exportOne(c models.Connection, latest *models.TestRun, org models.Organization, srv Server) (exportItem, error) {
 	proto, ok := protocolFor(c.Protocol)
 	if !ok {
 		return exportItem{}, fmt.Errorf("connection %s: protocol %q cannot be exported", c.PublicID, c.Protocol)
@@ -69,6 +74,9 @@ func exportOne(c models.Connection, latest *models.TestRun) (exportItem, error) 
 		Provisioning: exportProv{JIT: prov.JIT, Activation: prov.Activation, Consent: prov.Consent, DefaultRole: role,
 			GroupMappings: prov.GroupMappings, SyncRoles: prov.SyncRoles, LinkByVerifiedEmail: prov.LinkByVerifiedEmail},
 	}
+	if srv != nil {
+		it.ACSURL, it.SPEntityID = proto.addresses(srv.Env(org, c))
+	}
 	if latest != nil {
 		it.Test = &exportTest{Status: latest.Status, Version: latest.ConfigVersion, Current: latest.Current(c),
 			At: latest.FinishedAt.UTC().Format(time.RFC3339)}
@@ -78,21 +86,22 @@ func exportOne(c models.Connection, latest *models.TestRun) (exportItem, error) 
 
 // Export writes the org's connections as a YAML document that Parse reads
 // back: secrets left out, each with its read-only id, version and latest
-// test.
-func Export(ctx context.Context, store Store, orgID int64) ([]byte, error) {
-	items, err := exportItems(ctx, store, orgID)
+// test, and a SAML connection's ACS URL and SP entity ID as srv derives
+// them.
+func Export(ctx context.Context, store Store, org models.Organization, srv Server) ([]byte, error) {
+	items, err := exportItems(ctx, store, org, srv)
 	if err != nil {
 		return nil, err
 	}
 	return marshal(items)
 }
 
-func exportItems(ctx context.Context, store Store, orgID int64) ([]exportItem, error) {
-	conns, err := store.Connections(ctx, orgID)
+func exportItems(ctx context.Context, store Store, org models.Organization, srv Server) ([]exportItem, error) {
+	conns, err := store.Connections(ctx, org.ID)
 	if err != nil {
 		return nil, err
 	}
-	runs, err := store.LatestTestRuns(ctx, orgID)
+	runs, err := store.LatestTestRuns(ctx, org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +111,7 @@ func exportItems(ctx context.Context, store Store, orgID int64) ([]exportItem, e
 		if r, ok := runs[c.ID]; ok {
 			latest = &r
 		}
-		it, err := exportOne(c, latest)
+		it, err := exportOne(c, latest, org, srv)
 		if err != nil {
 			return nil, err
 		}
@@ -123,12 +132,13 @@ func marshal(v any) ([]byte, error) {
 }
 
 // ExportJSON is Export's document as JSON, for the API.
-func ExportJSON(ctx context.Context, store Store, orgID int64) (any, error) {
-	return exportItems(ctx, store, orgID)
+func ExportJSON(ctx context.Context, store Store, org models.Organization, srv Server) (any, error) {
+	return exportItems(ctx, store, org, srv)
 }
 
-// ExportConnection is one connection in the document's shape (no secret),
-// with its latest test if any, ready to be written as JSON or YAML.
-func ExportConnection(c models.Connection, latest *models.TestRun) (any, error) {
-	return exportOne(c, latest)
+// ExportConnection is one connection of org in the document's shape (no
+// secret), with its latest test if any and its own addresses, ready to be
+// written as JSON or YAML.
+func ExportConnection(org models.Organization, c models.Connection, latest *models.TestRun, srv Server) (any, error) {
+	return exportOne(c, latest, org, srv)
 }

@@ -19,9 +19,10 @@ func CompareVersions(a, b models.ConnectionVersion) []Change {
 }
 
 // ExportVersion writes one saved version of a connection as a one-item
-// document (no secret; no test: the test belongs to the current version).
+// document (no secret; no test: the test belongs to the current version;
+// no addresses: they are the connection's, shown by Export).
 func ExportVersion(c models.Connection, v models.ConnectionVersion) ([]byte, error) {
-	it, err := exportOne(asConnection(c, v), nil)
+	it, err := exportOne(asConnection(c, v), nil, models.Organization{}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +31,7 @@ func ExportVersion(c models.Connection, v models.ConnectionVersion) ([]byte, err
 
 // ExportVersionItem is ExportVersion's item, for JSON.
 func ExportVersionItem(c models.Connection, v models.ConnectionVersion) (any, error) {
-	return exportOne(asConnection(c, v), nil)
+	return exportOne(asConnection(c, v), nil, models.Organization{}, nil)
 }
 
 // asConnection is c with v's settings.

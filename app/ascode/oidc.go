@@ -1,6 +1,7 @@
 package ascode
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 
@@ -8,35 +9,7 @@ import (
 
 	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/app/connector/oidc"
-	"github.com/orgsso/orgsso/models"
 )
-
-// protocol is what the document needs of a connection protocol: reading
-// its config keys, checking them, comparing and exporting stored configs.
-type protocol interface {
-	// parseConfig reads the item's config map into the stored JSON and
-	// where its secret comes from.
-	parseConfig(p *parser, n *yaml.Node, path string) (config string, secret SecretRef)
-	// validate returns a message per invalid key of a stored config,
-	// keyed by its path under config.
-	validate(config string) map[string]string
-	// equal reports whether two stored configs say the same.
-	equal(a, b string) bool
-	// export is a stored config as the document shows it.
-	export(config string) (any, error)
-}
-
-// protocolFor returns the protocol of a document's type.
-func protocolFor(t string) (protocol, bool) {
-	switch t {
-	case models.ProtocolOIDC:
-		return oidcProtocol{}, true
-	}
-	return nil, false
-}
-
-// protocolNames are the types a document may use.
-func protocolNames() []string { return []string{models.ProtocolOIDC} }
 
 // oidcProtocol maps the document's OIDC keys to oidc.Config.
 type oidcProtocol struct{}
@@ -171,5 +144,20 @@ func (oidcProtocol) export(config string) (any, error) {
 	}
 	return d, nil
 }
+
+func (oidcProtocol) document(config string) string { return config }
+
+// secretInDocument: the client secret is the IdP's, so the document names
+// where to read it.
+func (oidcProtocol) secretInDocument() bool { return true }
+
+// stored: an OIDC config is stored as the document says it.
+func (oidcProtocol) stored(_ context.Context, in storeInput) (storeResult, error) {
+	return storeResult{config: in.item.Config}, nil
+}
+
+// addresses: an OIDC connection's redirect URI is the org's, shown on its
+// settings page, not per connection.
+func (oidcProtocol) addresses(connector.Env) (string, string) { return "", "" }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

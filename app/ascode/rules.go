@@ -66,11 +66,12 @@ func checkBasics(it Item) map[string]string {
 	return errs
 }
 
-// presetFor checks an item's preset against its type; "" is custom.
+// presetFor checks an item's preset against its type; "" is the type's
+// custom preset ("custom", "saml-custom").
 func presetFor(it Item) (string, string) {
 	id := it.Preset
 	if id == "" {
-		id = "custom"
+		id = connector.CustomPreset(it.Type).ID
 	}
 	p, ok := connector.PresetByID(id)
 	if !ok {

@@ -26,6 +26,7 @@ func (h *Handlers) ascodeOptions(c echo.Context, dryRun bool) ascode.Options {
 		InlineSecrets: true,
 		CheckIdP:      h.signin.Check,
 		Forget:        h.signin.Forget,
+		Server:        h.signin,
 		Actor:         actor,
 		Log:           h.log,
 	}
@@ -33,7 +34,7 @@ func (h *Handlers) ascodeOptions(c echo.Context, dryRun bool) ascode.Options {
 
 // apiListConnections lists the org's connections in the document's shape.
 func (h *Handlers) apiListConnections(c echo.Context) error {
-	items, err := ascode.ExportJSON(c.Request().Context(), h.store, currentOrg(c).ID)
+	items, err := ascode.ExportJSON(c.Request().Context(), h.store, *currentOrg(c), h.signin)
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func (h *Handlers) connectionJSON(c echo.Context, conn models.Connection) (any, 
 	if r, ok := runs[conn.ID]; ok {
 		latest = &r
 	}
-	return ascode.ExportConnection(conn, latest)
+	return ascode.ExportConnection(*currentOrg(c), conn, latest, h.signin)
 }
 
 func (h *Handlers) apiGetConnection(c echo.Context) error {
@@ -251,13 +252,13 @@ func (h *Handlers) apiExportConnections(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	if c.QueryParam("format") == "json" {
-		items, err := ascode.ExportJSON(ctx, h.store, org.ID)
+		items, err := ascode.ExportJSON(ctx, h.store, *org, h.signin)
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, items)
 	}
-	doc, err := ascode.Export(ctx, h.store, org.ID)
+	doc, err := ascode.Export(ctx, h.store, *org, h.signin)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func apiOps() []apiOp {
 		{method: "GET", path: "/api/v1/me", id: "me", summary: "The signed-in person (session cookie): id, email, name, orgs and roles.", ok: "Me", status: 200, errors: []int{401}},
 
 		{method: "GET", path: org + "/connections", id: "listConnections", summary: "The org's connections in the config-as-code item shape (no secrets).", perm: "connections:read", ok: "ConnectionList", status: 200},
-		{method: "POST", path: org + "/connections", id: "createConnection", summary: "Create a connection from one item (secret as config.clientSecret). It needs a passed test before it serves logins.", perm: "connections:write", body: "ConnectionInput", ok: "SaveResult", status: 201, errors: []int{409, 422}},
+		{method: "POST", path: org + "/connections", id: "createConnection", summary: "Create a connection from one item (OIDC: secret as config.clientSecret; SAML: the server fetches the metadata and makes the SP keys). It needs a passed test before it serves logins.", perm: "connections:write", body: "ConnectionInput", ok: "SaveResult", status: 201, errors: []int{409, 422}},
 		{method: "GET", path: org + "/connections:export", id: "exportConnections", summary: "The config-as-code document: YAML, or JSON with format=json.", perm: "connections:read", ok: "ConnectionArray", status: 200, params: [][2]string{{"format", "json for JSON; YAML otherwise"}}},
 		{method: "POST", path: org + "/connections:apply", id: "applyConnections", summary: "Apply a config-as-code document (YAML or JSON): per connection created, updated, unchanged or failed.", perm: "connections:write", body: "ConnectionDocument", ok: "ApplyResult", status: 200, params: [][2]string{{"dry_run", "true to show the changes and make none"}}, errors: []int{422}},
 		{method: "GET", path: org + "/connections/{conn}", id: "getConnection", summary: "One connection, with its latest test.", perm: "connections:read", ok: "Connection", status: 200},
@@ -115,6 +115,24 @@ func apiSchemas() schema {
 		"groupsClaim":  str, "forwardedLoginParams": strList,
 	})
 	oidcConfig["additionalProperties"] = false
+	// SAML: the IdP by metadataURL, metadataXML, or entityID with ssoURL
+	// and certificates (one of the three). The SP's keys are made by the
+	// server, never sent.
+	samlConfig := obj(nil, schema{
+		"metadataURL": str, "metadataXML": str, "entityID": str, "ssoURL": str,
+		"certificates":            schema{"type": "array", "items": str, "description": "the IdP's signing certificates (PEM)"},
+		"requireSignedAssertions": schema{"type": "boolean", "description": "true when left out"},
+		"signRequests":            schema{"type": "boolean", "description": "the server makes the SP key pair when there is none"},
+		"encryptAssertions":       boolean, "allowIdPInitiated": boolean, "allowSHA1": boolean,
+		"nameIDFormat":     schema{"type": "string", "description": "a SAML NameID format URN (emailAddress, persistent, transient, unspecified); empty for the IdP's choice"},
+		"attributeMapping": obj(nil, schema{"userID": str, "email": str, "name": str, "givenName": str, "familyName": str, "picture": str}),
+		"groupsAttribute":  str,
+	})
+	samlConfig["additionalProperties"] = false
+	config := schema{"oneOf": []schema{oidcConfig, samlConfig}, "description": "the settings of the connection's type (oidc or saml)"}
+	types := schema{"type": "string", "enum": []string{"oidc", "saml"}}
+	acsURL := schema{"type": "string", "readOnly": true, "description": "SAML: the ACS URL to give the IdP"}
+	spEntityID := schema{"type": "string", "readOnly": true, "description": "SAML: the SP entity ID (its metadata URL) to give the IdP"}
 	prov := obj(nil, schema{"jit": boolean, "activation": boolean, "consent": boolean,
 		"defaultRole": schema{"type": "string", "enum": []string{"none", "user", "admin"}}, "groupMappings": str, "syncRoles": boolean,
 		"linkByVerifiedEmail": boolean})
@@ -122,13 +140,15 @@ func apiSchemas() schema {
 	test := obj([]string{"status", "version", "current", "at"}, schema{"status": schema{"type": "string", "enum": []string{"passed", "failed"}},
 		"version": integer, "current": boolean, "at": when})
 	conn := obj([]string{"id", "type", "name", "active", "version", "config", "provisioning"}, schema{
-		"id": schema{"type": "string", "readOnly": true}, "type": schema{"type": "string", "enum": []string{"oidc"}}, "name": str,
-		"preset": str, "logoURL": str, "active": boolean, "version": integer, "test": test, "config": oidcConfig, "provisioning": prov,
+		"id": schema{"type": "string", "readOnly": true}, "type": types, "name": str,
+		"preset": str, "logoURL": str, "active": boolean, "version": integer, "test": test, "config": config, "provisioning": prov,
+		"acsURL": acsURL, "spEntityID": spEntityID,
 	})
 	input := obj([]string{"type", "name", "config"}, schema{
-		"type": schema{"type": "string", "enum": []string{"oidc"}}, "name": str, "preset": str, "logoURL": str, "active": boolean,
+		"type": types, "name": str, "preset": str, "logoURL": str, "active": boolean,
 		"version": schema{"type": "integer", "description": "the version the change starts from (required to update)"},
-		"id":      schema{"type": "string", "readOnly": true}, "test": schema{"readOnly": true}, "config": oidcConfig, "provisioning": prov,
+		"id":      schema{"type": "string", "readOnly": true}, "test": schema{"readOnly": true}, "config": config, "provisioning": prov,
+		"acsURL": acsURL, "spEntityID": spEntityID,
 	})
 	input["additionalProperties"] = false
 	change := obj([]string{"field", "old", "new"}, schema{"field": str, "old": str, "new": str})

@@ -157,7 +157,7 @@ func readSection(ctx context.Context, in connector.FormInput) connector.FormResu
 	required := v.On("requireSignedAssertions")
 	cfg := Config{
 		MetadataURL: v["metadataURL"], EntityID: v["entityID"], SSOURL: v["ssoURL"],
-		Certificates:            splitPEM(v["certificates"]),
+		Certificates:            SplitPEM(v["certificates"]),
 		RequireSignedAssertions: &required,
 		SignRequests:            v.On("signRequests"), EncryptAssertions: v.On("encryptAssertions"),
 		AllowIdPInitiated: v.On("allowIdPInitiated"), AllowSHA1: v.On("allowSHA1"), NameIDFormat: v["nameIDFormat"],
@@ -345,9 +345,10 @@ func spCommonName(displayName string) string {
 	return displayName + " (orgsso SAML SP)"
 }
 
-// splitPEM splits pasted certificates into one PEM block each; text that
-// is not PEM is kept as one entry, for Validate to name.
-func splitPEM(s string) []string {
+// SplitPEM splits pasted certificates into one PEM block each, written as
+// the form stores them (config as code compares certificates in this
+// form); text that is not PEM is kept as one entry, for Validate to name.
+func SplitPEM(s string) []string {
 	var out []string
 	rest := []byte(strings.TrimSpace(s))
 	for len(rest) > 0 {
