@@ -65,6 +65,9 @@ func Restore(ctx context.Context, store Store, org models.Organization, conn mod
 	}
 	want := asConnection(conn, v)
 	want.Version = conn.Version
+	if proto, ok := protocolFor(want.Protocol); ok && want.Protocol == conn.Protocol {
+		want.Config = proto.restored(want.Config, conn.Config)
+	}
 	changes := changesBetween(conn, want)
 	if len(changes) == 0 {
 		return conn, nil, ErrNothingToRestore

@@ -161,3 +161,6 @@ func (oidcProtocol) stored(_ context.Context, in storeInput) (storeResult, error
 func (oidcProtocol) addresses(connector.Env) (string, string) { return "", "" }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// restored: an OIDC config holds nothing the server made.
+func (oidcProtocol) restored(version, _ string) string { return version }

@@ -38,6 +38,10 @@ type protocol interface {
 	// addresses are the connection's own addresses that export shows,
 	// read-only: a SAML ACS URL and SP entity ID ("" for none).
 	addresses(env connector.Env) (acsURL, spEntityID string)
+	// restored is the config of a restored version with what the server
+	// made kept as it is now (the secret stays the current one, so the
+	// keys it goes with must too).
+	restored(version, current string) string
 }
 
 // storeInput is what a protocol may use to make the config to store.

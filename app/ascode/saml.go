@@ -214,3 +214,22 @@ func (samlProtocol) stored(ctx context.Context, in storeInput) (storeResult, err
 }
 
 func (samlProtocol) addresses(env connector.Env) (string, string) { return env.ReturnURL, env.EntityID }
+
+// restored keeps the SP certificates of now, which go with the sealed keys
+// of now, and the metadata fetched now when the URL is the same.
+func (samlProtocol) restored(version, current string) string {
+	v, err1 := saml.ConfigOf([]byte(version))
+	c, err2 := saml.ConfigOf([]byte(current))
+	if err1 != nil || err2 != nil {
+		return version
+	}
+	v.SPCertificates = c.SPCertificates
+	if v.MetadataURL != "" && v.MetadataURL == c.MetadataURL {
+		v.MetadataXML, v.MetadataFetchedAt = c.MetadataXML, c.MetadataFetchedAt
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return version
+	}
+	return string(b)
+}

@@ -2,12 +2,14 @@ package ascode_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/orgsso/orgsso/app/ascode"
 	"github.com/orgsso/orgsso/app/connector"
@@ -338,5 +340,54 @@ func TestApplySAMLWithoutServerFails(t *testing.T) {
 	}
 	if conns, _ := f.store.Connections(context.Background(), f.org.ID); len(conns) != 0 {
 		t.Fatal("stored")
+	}
+}
+
+// Restoring an older version of a SAML connection brings back its
+// settings, not its keys: the sealed secret stays the current one, so the
+// SP certificates that go with it stay too, and the connection still opens.
+func TestRestoreSAMLVersionKeepsTheCurrentKeys(t *testing.T) {
+	f := newSAMLFixture(t)
+	ctx := context.Background()
+	f.apply(t, f.oktaSAML(), f.opts())
+	v1 := f.conn(t, "Okta SAML")
+	cfg, err := saml.ConfigOf([]byte(v1.Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := f.secretOf(t, v1)
+	cert, key, err := saml.NewSPKeyPair(time.Now(), "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SPCertificates = append(cfg.SPCertificates, cert)
+	sec.SPKeys = append(sec.SPKeys, key)
+	cfg.GroupsAttribute = "memberOf"
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1.Config, v1.SealedSecret = string(raw), f.sealer.Seal(sec.String(), signin.SecretBinding(v1))
+	v1.ConfigHash = v1.Fingerprint()
+	v2, err := f.store.UpdateConnection(ctx, f.org.ID, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, changes, err := ascode.Restore(ctx, f.store, f.org, v2, 1, v2.Version, "admin@acme.test")
+	if err != nil || len(changes) == 0 {
+		t.Fatalf("restore: %v %v", changes, err)
+	}
+	got, err := saml.ConfigOf([]byte(restored.Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GroupsAttribute != "groups" {
+		t.Errorf("groups attribute %q, want version 1's", got.GroupsAttribute)
+	}
+	if len(got.SPCertificates) != 2 {
+		t.Fatalf("%d SP certificates after the restore, want the current 2 that go with the sealed keys", len(got.SPCertificates))
+	}
+	if _, err := f.signin.Open(ctx, f.org, restored); err != nil {
+		t.Fatalf("the restored connection does not open: %v", err)
 	}
 }
