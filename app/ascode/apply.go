@@ -234,7 +234,7 @@ func applyOne(ctx context.Context, store Store, sealer *secrets.Sealer, org mode
 		res.Outcome, res.Field, res.Error = Failed, field, msg
 		return res
 	}
-	want := models.Connection{Active: true}
+	want := models.Connection{Active: true, OrgID: org.ID}
 	if pl.existing != nil {
 		want = *pl.existing
 		res.ID, res.Version = want.PublicID, want.Version

@@ -181,9 +181,10 @@ func (s *Service) MetadataURL(org models.Organization, conn models.Connection) s
 	return s.opts.BaseURL + "/o/" + org.Slug + connector.PathFor(p.MetadataPath, conn.PublicID)
 }
 
-// Check opens a connection as it is to be saved, which with discovery on
-// asks its IdP for the discovery document, and says what went wrong in
-// words ("" when it opened): the check made on every save.
+// Check opens a connection as it is to be saved (conn.OrgID set, also
+// for a new one), which with discovery on asks its IdP for the discovery
+// document, and says what went wrong in words ("" when it opened): the
+// check made on every save.
 func (s *Service) Check(ctx context.Context, conn models.Connection) string {
 	// The secret plays no part in discovery, and a new connection's secret
 	// cannot be sealed before it has a public id.

@@ -301,7 +301,7 @@ func (h *Handlers) saveSetup(c echo.Context) error {
 		return err
 	}
 	props := pages.SetupConnectionProps{Values: in.values, Preset: in.preset.ID, Version: in.version}
-	base := models.Connection{Active: false}
+	base := models.Connection{Active: false, OrgID: org.ID}
 	if conn != nil {
 		base = *conn
 		if in.version != conn.Version {
