@@ -3,7 +3,10 @@ package models
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
+
+	"github.com/orgsso/orgsso/models/names"
 )
 
 // ConnectionListed is one row of an org's connections table: the
@@ -12,32 +15,107 @@ import (
 type ConnectionListed struct {
 	Connection Connection // Config, Provisioning, SealedSecret and CreatedAt left empty
 	// Latest is the newest test (nil: never tested); only its ID,
-	// ConfigVersion, ConfigHash, Status and FinishedAt are read.
+	// ConfigVersion, ConfigHash, Status, Reason and FinishedAt are read.
 	Latest *TestRun
 	// Passed is the newest passed test at the present configuration (nil:
 	// none); only its ID and FinishedAt are read.
 	Passed *TestRun
 }
 
-// ListConnections returns the org's connections by name with what their
-// table shows, in one query that reads each connection's tests through the
-// test_runs index on connection_id: its cost grows with the number of
-// connections only, never with their tests or other orgs.
-func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]ConnectionListed, error) {
-	rows, err := s.r(ctx).Raw(`SELECT c.id, c.public_id, c.protocol, c.preset, c.display_name, c.logo_url, c.active, c.version,
-  c.config_hash, c.updated_at, c.updated_by,
+// ConnectionsPerPage is how many connections a page of the connections
+// table lists.
+const ConnectionsPerPage = 50
+
+// ConnectionsPage is one page of an org's connections table.
+type ConnectionsPage struct {
+	Rows []ConnectionListed
+	// Total is how many connections match the query (all of the org's
+	// without one); All is how many the org has.
+	Total, All int64
+	Page       int // from 1
+	PerPage    int
+}
+
+// LastPage is the number of the page that lists the last match (1 when
+// nothing matches).
+func (p ConnectionsPage) LastPage() int {
+	if p.Total == 0 || p.PerPage <= 0 {
+		return 1
+	}
+	return int((p.Total + int64(p.PerPage) - 1) / int64(p.PerPage))
+}
+
+// usableWhere is true of a connection c that members can use: active, with
+// a passed test at its present settings (invariant 2); its one argument is
+// TestPassed. usableOthers and EnableSSO decide with the same condition.
+const usableWhere = `c.active AND EXISTS (
+  SELECT 1 FROM test_runs t WHERE t.connection_id = c.id AND t.config_version = c.version
+    AND t.config_hash = c.config_hash AND t.status = ?)`
+
+// listedColumns are the connection columns the table reads.
+const listedColumns = `c.id, c.public_id, c.protocol, c.preset, c.display_name, c.logo_url, c.active, c.version,
+  c.config_hash, c.updated_at, c.updated_by`
+
+// connFilter narrows the org's connections: where is ANDed to
+// "c.org_id = ?" with args.
+type connFilter struct {
+	where string
+	args  []any
+}
+
+// nameFilter keeps the connections whose name contains query, compared as
+// names are (names.Key: case, spaces and look-alike forms do not count).
+func nameFilter(query string) connFilter {
+	key := names.Key(strings.TrimSpace(query))
+	if key == "" {
+		return connFilter{}
+	}
+	return connFilter{where: `c.name_key LIKE ? ESCAPE '\'`, args: []any{"%" + likeEscape(key) + "%"}}
+}
+
+func usableFilter(usable bool) connFilter {
+	if usable {
+		return connFilter{where: usableWhere, args: []any{TestPassed}}
+	}
+	return connFilter{where: "NOT (" + usableWhere + ")", args: []any{TestPassed}}
+}
+
+func (f connFilter) sql(orgID int64) (string, []any) {
+	if f.where == "" {
+		return "c.org_id = ?", []any{orgID}
+	}
+	return "c.org_id = ? AND " + f.where, append([]any{orgID}, f.args...)
+}
+
+// countConnections counts the org's connections that f keeps.
+func (s *Store) countConnections(ctx context.Context, orgID int64, f connFilter) (int64, error) {
+	where, args := f.sql(orgID)
+	var n int64
+	err := s.r(ctx).Raw("SELECT COUNT(*) FROM connections c WHERE "+where, args...).Scan(&n).Error
+	return n, err
+}
+
+// listConnections returns the org's connections that f keeps, by name, limit
+// of them from offset on, with what their table shows. The page is chosen
+// first, over the connections_org_display_name index; only its rows look up
+// their tests (through the test_runs index on connection_id), so a page
+// costs the same however many connections or tests the org has.
+func (s *Store) listConnections(ctx context.Context, orgID int64, f connFilter, limit, offset int) ([]ConnectionListed, error) {
+	where, args := f.sql(orgID)
+	args = append(args, limit, offset, TestPassed)
+	rows, err := s.r(ctx).Raw(`SELECT `+listedColumns+`,
   l.id, l.config_version, l.config_hash, l.status, l.reason, l.finished_at, p.id, p.finished_at
-FROM connections c
+FROM (SELECT `+listedColumns+` FROM connections c WHERE `+where+`
+  ORDER BY c.display_name, c.id LIMIT ? OFFSET ?) c
 LEFT JOIN test_runs l ON l.id = (SELECT MAX(t.id) FROM test_runs t WHERE t.connection_id = c.id)
 LEFT JOIN test_runs p ON p.id = (SELECT MAX(t.id) FROM test_runs t WHERE t.connection_id = c.id AND t.status = ?
   AND t.config_version = c.version AND t.config_hash = c.config_hash)
-WHERE c.org_id = ?
-ORDER BY c.display_name, c.id`, TestPassed, orgID).Rows()
+ORDER BY c.display_name, c.id`, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ConnectionListed
+	out := make([]ConnectionListed, 0, limit)
 	for rows.Next() {
 		var (
 			c         Connection
@@ -66,6 +144,73 @@ ORDER BY c.display_name, c.id`, TestPassed, orgID).Rows()
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// ListConnections returns page (from 1; past the last, the last) of the
+// org's connections by name, ConnectionsPerPage at a time, only those whose
+// name contains query when it is not empty, with what their table shows.
+func (s *Store) ListConnections(ctx context.Context, orgID int64, query string, page int) (ConnectionsPage, error) {
+	out := ConnectionsPage{Page: max(page, 1), PerPage: ConnectionsPerPage}
+	var err error
+	if out.All, err = s.countConnections(ctx, orgID, connFilter{}); err != nil {
+		return out, err
+	}
+	f := nameFilter(query)
+	out.Total = out.All
+	if f.where != "" {
+		if out.Total, err = s.countConnections(ctx, orgID, f); err != nil {
+			return out, err
+		}
+	}
+	out.Page = min(out.Page, out.LastPage())
+	out.Rows, err = s.listConnections(ctx, orgID, f, out.PerPage, (out.Page-1)*out.PerPage)
+	return out, err
+}
+
+// UsableConnections counts the org's connections that members can use
+// (active, with a passed test at their present settings) and returns the
+// first limit of them by name. Both are queries: no connection is loaded
+// to be looked at.
+func (s *Store) UsableConnections(ctx context.Context, orgID int64, limit int) (int64, []ConnectionListed, error) {
+	return s.someConnections(ctx, orgID, usableFilter(true), limit)
+}
+
+// UnusableConnections counts the org's connections that members cannot use
+// and returns the first limit of them by name.
+func (s *Store) UnusableConnections(ctx context.Context, orgID int64, limit int) (int64, []ConnectionListed, error) {
+	return s.someConnections(ctx, orgID, usableFilter(false), limit)
+}
+
+func (s *Store) someConnections(ctx context.Context, orgID int64, f connFilter, limit int) (int64, []ConnectionListed, error) {
+	n, err := s.countConnections(ctx, orgID, f)
+	if err != nil || n == 0 || limit <= 0 {
+		return n, nil, err
+	}
+	rows, err := s.listConnections(ctx, orgID, f, limit, 0)
+	return n, rows, err
+}
+
+// ListedConnection returns one of the org's connections as its table row
+// shows it, or ErrNotFound.
+func (s *Store) ListedConnection(ctx context.Context, orgID, connID int64) (ConnectionListed, error) {
+	rows, err := s.listConnections(ctx, orgID, connFilter{where: "c.id = ?", args: []any{connID}}, 1, 0)
+	if err != nil {
+		return ConnectionListed{}, err
+	}
+	if len(rows) == 0 {
+		return ConnectionListed{}, ErrNotFound
+	}
+	return rows[0], nil
+}
+
+// ConnectionPage is the page of the unfiltered connections table that
+// lists the connection (1 when it is gone).
+func (s *Store) ConnectionPage(ctx context.Context, orgID int64, conn Connection) (int, error) {
+	before, err := s.countConnections(ctx, orgID, connFilter{
+		where: "(c.display_name < ? OR (c.display_name = ? AND c.id < ?))",
+		args:  []any{conn.DisplayName, conn.DisplayName, conn.ID},
+	})
+	return int(before/ConnectionsPerPage) + 1, err
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }
