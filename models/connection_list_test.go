@@ -127,7 +127,7 @@ func TestListConnectionsPages(t *testing.T) {
 	if n, first := usable(); n != 1 || len(first) != 1 || first[0] != "Conn 081" {
 		t.Errorf("usable with Conn 081 passed: %d %v", n, first)
 	}
-	pass(conns[10], conns[10].Version, "an older hash", models.TestPassed)    // stale
+	pass(conns[10], conns[10].Version, "an older hash", models.TestPassed)      // stale
 	pass(conns[11], conns[11].Version, conns[11].ConfigHash, models.TestFailed) // failed
 	pass(conns[12], conns[12].Version, conns[12].ConfigHash, models.TestPassed)
 	if err := s.SetConnectionActive(ctx, acme.ID, conns[12].ID, false, "test"); err != nil { // passed but off
