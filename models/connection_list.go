@@ -190,6 +190,15 @@ func (s *Store) someConnections(ctx context.Context, orgID int64, f connFilter, 
 	return n, rows, err
 }
 
+// UsableConnectionRows returns, whole and by name, the org's connections
+// that members can use, in one query that reads no other connection.
+func (s *Store) UsableConnectionRows(ctx context.Context, orgID int64) ([]Connection, error) {
+	var out []Connection
+	err := s.r(ctx).Raw(`SELECT c.* FROM connections c WHERE c.org_id = ? AND `+usableWhere+`
+ORDER BY c.display_name, c.id`, orgID, TestPassed).Scan(&out).Error
+	return out, err
+}
+
 // ListedConnection returns one of the org's connections as its table row
 // shows it, or ErrNotFound.
 func (s *Store) ListedConnection(ctx context.Context, orgID, connID int64) (ConnectionListed, error) {

@@ -43,34 +43,6 @@ func (s connState) testStatus() string {
 	return components.TestStatusFailed
 }
 
-// connStates loads the org's connections with their tests.
-func (h *Handlers) connStates(ctx context.Context, orgID int64) ([]connState, error) {
-	conns, err := h.store.Connections(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	latest, err := h.store.LatestTestRuns(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	passed, err := h.store.PassedTestRuns(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]connState, 0, len(conns))
-	for _, conn := range conns {
-		s := connState{conn: conn}
-		if run, ok := latest[conn.ID]; ok {
-			s.latest = &run
-		}
-		if run, ok := passed[conn.ID]; ok {
-			s.passed = &run
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
 // listedState is one row of the store's listing as the pages show it.
 func listedState(r models.ConnectionListed) connState {
 	return connState{conn: r.Connection, latest: r.Latest, passed: r.Passed}
@@ -445,25 +417,34 @@ func (h *Handlers) gateRefused(c echo.Context, msg string) error {
 	return h.gateWith(c, http.StatusUnprocessableEntity, func(g *pages.SSOGateProps) { g.Error = msg })
 }
 
+// maxWaysNamed is how many ways in through connections the confirmation
+// names; the rest are counted.
+const maxWaysNamed = 10
+
 // adminWaysIn says how admins can still enter the org once SSO is required
 // (none: no way is left): usable connections whose provisioning yields
 // admin, and active admins with a password.
 func (h *Handlers) adminWaysIn(ctx context.Context, org *models.Organization) ([]string, error) {
-	states, err := h.connStates(ctx, org.ID)
+	usable, err := h.store.UsableConnectionRows(ctx, org.ID)
 	if err != nil {
 		return nil, err
 	}
 	var ways []string
-	for _, s := range states {
-		if !s.usable() {
-			continue
+	more := 0 // ways past maxWaysNamed, counted
+	add := func(way string) {
+		if len(ways) < maxWaysNamed {
+			ways = append(ways, way)
+		} else {
+			more++
 		}
-		prov, err := signin.ProvisioningOf(s.conn)
+	}
+	for _, conn := range usable {
+		prov, err := signin.ProvisioningOf(conn)
 		if err != nil {
 			return nil, err
 		}
 		if prov.DefaultRole == authz.RoleAdmin {
-			ways = append(ways, "everyone who signs in through "+s.conn.DisplayName+" (admin is everyone's role there)")
+			add("everyone who signs in through " + conn.DisplayName + " (admin is everyone's role there)")
 			continue
 		}
 		mappings, err := connector.ParseGroupMappings(prov.GroupMappings)
@@ -472,9 +453,12 @@ func (h *Handlers) adminWaysIn(ctx context.Context, org *models.Organization) ([
 		}
 		for _, m := range mappings {
 			if m.Role == connector.RoleAdmin {
-				ways = append(ways, "members of the group "+m.Group+" who sign in through "+s.conn.DisplayName+" ("+m.Group+" → admin)")
+				add("members of the group " + m.Group + " who sign in through " + conn.DisplayName + " (" + m.Group + " → admin)")
 			}
 		}
+	}
+	if more > 0 {
+		ways = append(ways, strconv.Itoa(more)+" more group mappings or connections that make someone admin")
 	}
 	admins, err := h.store.OrgAdmins(ctx, org.ID)
 	if err != nil {
