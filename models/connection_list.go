@@ -30,10 +30,18 @@ const ConnectionsPerPage = 50
 type ConnectionsPage struct {
 	Rows []ConnectionListed
 	// Total is how many connections match the query (all of the org's
-	// without one); All is how many the org has.
-	Total, All int64
-	Page       int // from 1
-	PerPage    int
+	// without one).
+	Total int64
+	ConnectionCounts
+	Page    int // from 1
+	PerPage int
+}
+
+// ConnectionCounts counts an org's connections: all of them, and those
+// that members can use (active, with a passed test at their present
+// settings).
+type ConnectionCounts struct {
+	All, Usable int64
 }
 
 // LastPage is the number of the page that lists the last match (1 when
@@ -95,6 +103,36 @@ func (s *Store) countConnections(ctx context.Context, orgID int64, f connFilter)
 	return n, err
 }
 
+// countsWith counts all of the org's connections, the usable ones and
+// those that f keeps, in one round trip of three counts (each planned on
+// its own: the usable one as a semi-join with the tests).
+func (s *Store) countsWith(ctx context.Context, orgID int64, f connFilter) (ConnectionCounts, int64, error) {
+	matching := "0"
+	where, args := f.sql(orgID)
+	if f.where != "" {
+		matching = "(SELECT COUNT(*) FROM connections c WHERE " + where + ")"
+	} else {
+		args = nil
+	}
+	usableW, usableArgs := usableFilter(true).sql(orgID)
+	args = append(append([]any{orgID}, args...), usableArgs...)
+	var row struct{ Total, Matching, Usable int64 }
+	err := s.r(ctx).Raw(`SELECT (SELECT COUNT(*) FROM connections c WHERE c.org_id = ?) AS total,
+  `+matching+` AS matching,
+  (SELECT COUNT(*) FROM connections c WHERE `+usableW+`) AS usable`, args...).Scan(&row).Error
+	if f.where == "" {
+		row.Matching = row.Total
+	}
+	return ConnectionCounts{All: row.Total, Usable: row.Usable}, row.Matching, err
+}
+
+// CountConnections counts the org's connections, and those members can
+// use, in one aggregate query (no row is loaded).
+func (s *Store) CountConnections(ctx context.Context, orgID int64) (ConnectionCounts, error) {
+	c, _, err := s.countsWith(ctx, orgID, connFilter{})
+	return c, err
+}
+
 // listConnections returns the org's connections that f keeps, by name, limit
 // of them from offset on, with what their table shows. The page is chosen
 // first, over the connections_org_display_name index; only its rows look up
@@ -102,14 +140,20 @@ func (s *Store) countConnections(ctx context.Context, orgID int64, f connFilter)
 // costs the same however many connections or tests the org has.
 func (s *Store) listConnections(ctx context.Context, orgID int64, f connFilter, limit, offset int) ([]ConnectionListed, error) {
 	where, args := f.sql(orgID)
-	args = append(args, limit, offset, TestPassed)
+	// The page is cut first; then only its rows look up their tests' ids,
+	// and the tests are joined by primary key (a join on a subquery's value
+	// lets PostgreSQL hash every org's tests).
+	args = append([]any{TestPassed}, append(args, limit, offset)...)
 	rows, err := s.r(ctx).Raw(`SELECT `+listedColumns+`,
   l.id, l.config_version, l.config_hash, l.status, l.reason, l.finished_at, p.id, p.finished_at
-FROM (SELECT `+listedColumns+` FROM connections c WHERE `+where+`
-  ORDER BY c.display_name, c.id LIMIT ? OFFSET ?) c
-LEFT JOIN test_runs l ON l.id = (SELECT MAX(t.id) FROM test_runs t WHERE t.connection_id = c.id)
-LEFT JOIN test_runs p ON p.id = (SELECT MAX(t.id) FROM test_runs t WHERE t.connection_id = c.id AND t.status = ?
-  AND t.config_version = c.version AND t.config_hash = c.config_hash)
+FROM (SELECT `+listedColumns+`,
+    (SELECT MAX(t.id) FROM test_runs t WHERE t.connection_id = c.id) AS latest_id,
+    (SELECT MAX(t.id) FROM test_runs t WHERE t.connection_id = c.id AND t.status = ?
+      AND t.config_version = c.version AND t.config_hash = c.config_hash) AS passed_id
+  FROM (SELECT `+listedColumns+` FROM connections c WHERE `+where+`
+    ORDER BY c.display_name, c.id LIMIT ? OFFSET ?) c) c
+LEFT JOIN test_runs l ON l.id = c.latest_id
+LEFT JOIN test_runs p ON p.id = c.passed_id
 ORDER BY c.display_name, c.id`, args...).Rows()
 	if err != nil {
 		return nil, err
@@ -148,46 +192,24 @@ ORDER BY c.display_name, c.id`, args...).Rows()
 
 // ListConnections returns page (from 1; past the last, the last) of the
 // org's connections by name, ConnectionsPerPage at a time, only those whose
-// name contains query when it is not empty, with what their table shows.
+// name contains query when it is not empty, with what their table shows
+// and the org's counts: two queries, whatever the org's size.
 func (s *Store) ListConnections(ctx context.Context, orgID int64, query string, page int) (ConnectionsPage, error) {
 	out := ConnectionsPage{Page: max(page, 1), PerPage: ConnectionsPerPage}
-	var err error
-	if out.All, err = s.countConnections(ctx, orgID, connFilter{}); err != nil {
-		return out, err
-	}
 	f := nameFilter(query)
-	out.Total = out.All
-	if f.where != "" {
-		if out.Total, err = s.countConnections(ctx, orgID, f); err != nil {
-			return out, err
-		}
+	var err error
+	if out.ConnectionCounts, out.Total, err = s.countsWith(ctx, orgID, f); err != nil {
+		return out, err
 	}
 	out.Page = min(out.Page, out.LastPage())
 	out.Rows, err = s.listConnections(ctx, orgID, f, out.PerPage, (out.Page-1)*out.PerPage)
 	return out, err
 }
 
-// UsableConnections counts the org's connections that members can use
-// (active, with a passed test at their present settings) and returns the
-// first limit of them by name. Both are queries: no connection is loaded
-// to be looked at.
-func (s *Store) UsableConnections(ctx context.Context, orgID int64, limit int) (int64, []ConnectionListed, error) {
-	return s.someConnections(ctx, orgID, usableFilter(true), limit)
-}
-
-// UnusableConnections counts the org's connections that members cannot use
-// and returns the first limit of them by name.
-func (s *Store) UnusableConnections(ctx context.Context, orgID int64, limit int) (int64, []ConnectionListed, error) {
-	return s.someConnections(ctx, orgID, usableFilter(false), limit)
-}
-
-func (s *Store) someConnections(ctx context.Context, orgID int64, f connFilter, limit int) (int64, []ConnectionListed, error) {
-	n, err := s.countConnections(ctx, orgID, f)
-	if err != nil || n == 0 || limit <= 0 {
-		return n, nil, err
-	}
-	rows, err := s.listConnections(ctx, orgID, f, limit, 0)
-	return n, rows, err
+// FirstConnections returns the first limit of the org's connections by
+// name that members can use (usable), or cannot.
+func (s *Store) FirstConnections(ctx context.Context, orgID int64, usable bool, limit int) ([]ConnectionListed, error) {
+	return s.listConnections(ctx, orgID, usableFilter(usable), limit, 0)
 }
 
 // UsableConnectionRows returns, whole and by name, the org's connections

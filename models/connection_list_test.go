@@ -114,11 +114,22 @@ func TestListConnectionsPages(t *testing.T) {
 	}
 	usable := func() (int64, []string) {
 		t.Helper()
-		n, first, err := s.UsableConnections(ctx, acme.ID, 3)
+		counts, err := s.CountConnections(ctx, acme.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return n, names(first)
+		if counts.All != n {
+			t.Errorf("%d connections counted, want %d", counts.All, n)
+		}
+		// The page's counts are the same.
+		if p, err := s.ListConnections(ctx, acme.ID, "nomatch", 1); err != nil || p.ConnectionCounts != counts {
+			t.Errorf("ListConnections counts %+v (%v), want %+v", p.ConnectionCounts, err, counts)
+		}
+		first, err := s.FirstConnections(ctx, acme.ID, true, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return counts.Usable, names(first)
 	}
 	if n, first := usable(); n != 0 || len(first) != 0 {
 		t.Fatalf("usable before any test: %d %v", n, first)
@@ -139,9 +150,9 @@ func TestListConnectionsPages(t *testing.T) {
 	if n, first := usable(); n != 4 || fmt.Sprint(first) != "[Conn 021 Conn 031 Conn 041]" {
 		t.Errorf("usable = %d %v, want 4 [Conn 021 Conn 031 Conn 041]", n, first)
 	}
-	un, firstUn, err := s.UnusableConnections(ctx, acme.ID, 2)
-	if err != nil || un != n-4 || fmt.Sprint(names(firstUn)) != "[Conn 001 Conn 002]" {
-		t.Errorf("unusable = %d %v (%v), want %d [Conn 001 Conn 002]", un, names(firstUn), err, n-4)
+	firstUn, err := s.FirstConnections(ctx, acme.ID, false, 2)
+	if err != nil || fmt.Sprint(names(firstUn)) != "[Conn 001 Conn 002]" {
+		t.Errorf("first unusable = %v (%v), want [Conn 001 Conn 002]", names(firstUn), err)
 	}
 
 	t.Run("one listed connection", func(t *testing.T) {

@@ -73,31 +73,36 @@ type gateState struct {
 	usable  int64
 	ready   []connState
 	waiting []connState
-	// unusable counts the connections members cannot use; it is read only
-	// when none is usable (then it is all of the org's).
+	// unusable counts the connections members cannot use.
 	unusable int64
 }
 
 func (h *Handlers) gateState(ctx context.Context, orgID int64) (gateState, error) {
-	var g gateState
-	n, ready, err := h.store.UsableConnections(ctx, orgID, gateListed)
+	counts, err := h.store.CountConnections(ctx, orgID)
 	if err != nil {
-		return g, err
+		return gateState{}, err
 	}
-	g.usable = n
-	for _, r := range ready {
-		g.ready = append(g.ready, listedState(r))
-	}
-	if g.usable > 0 {
+	return h.gateStateOf(ctx, orgID, counts)
+}
+
+// gateStateOf is gateState with the org's counts already read.
+func (h *Handlers) gateStateOf(ctx context.Context, orgID int64, counts models.ConnectionCounts) (gateState, error) {
+	g := gateState{usable: counts.Usable, unusable: counts.All - counts.Usable}
+	// Only the ready ones are named while there are some.
+	usable := g.usable > 0
+	if !usable && g.unusable == 0 { // no connection at all
 		return g, nil
 	}
-	n, waiting, err := h.store.UnusableConnections(ctx, orgID, gateListed)
+	rows, err := h.store.FirstConnections(ctx, orgID, usable, gateListed)
 	if err != nil {
 		return g, err
 	}
-	g.unusable = n
-	for _, r := range waiting {
-		g.waiting = append(g.waiting, listedState(r))
+	for _, r := range rows {
+		if usable {
+			g.ready = append(g.ready, listedState(r))
+		} else {
+			g.waiting = append(g.waiting, listedState(r))
+		}
 	}
 	return g, nil
 }
@@ -160,9 +165,11 @@ func (h *Handlers) connectionRow(c echo.Context, conn models.Connection, list co
 	}
 	var usable int64
 	if org.SSOEnabled && s.usable() { // only then can it be the last usable one
-		if usable, _, err = h.store.UsableConnections(ctx, org.ID, 0); err != nil {
+		counts, err := h.store.CountConnections(ctx, org.ID)
+		if err != nil {
 			return components.ConnectionRow{}, err
 		}
+		usable = counts.Usable
 	}
 	return h.connectionRowOf(c, s, usable, presetName(s.conn.Preset), list, msg), nil
 }
@@ -257,7 +264,7 @@ func (h *Handlers) ssoSettingsPageWith(c echo.Context, status int, list componen
 	if err != nil {
 		return err
 	}
-	gs, err := h.gateState(ctx, org.ID)
+	gs, err := h.gateStateOf(ctx, org.ID, listing.ConnectionCounts)
 	if err != nil {
 		return err
 	}
