@@ -422,9 +422,7 @@ var ErrLastUsable = errors.New("the last usable connection of an org with SSO on
 // usableOthers counts the org's connections other than exceptID that
 // members can use: active, with a passed test at their present settings.
 const usableOthers = `SELECT COUNT(*) FROM connections c
-WHERE c.org_id = ? AND c.active AND c.id <> ? AND EXISTS (
-  SELECT 1 FROM test_runs t WHERE t.connection_id = c.id AND t.config_version = c.version
-    AND t.config_hash = c.config_hash AND t.status = ?)`
+WHERE c.org_id = ? AND c.id <> ? AND ` + usableWhere
 
 // lockOrg reads an org's SSO switch inside tx, holding the org against
 // concurrent SSO changes until tx ends (SQLite's immediate transactions

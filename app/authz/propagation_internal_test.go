@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -211,4 +212,127 @@ type countingReads struct {
 func (c *countingReads) OrgAccess(ctx context.Context, userID, orgID int64) (models.Access, error) {
 	c.n.Add(1)
 	return c.Store.OrgAccess(ctx, userID, orgID)
+}
+
+// TestChecksDoNotWaitOnTheChangeLog: while the second instance's watcher
+// is in the middle of reading the change log (held there), its checks go
+// on: of a standing it cached, of one it must read from the database, and
+// of a change made through it. No lock is held across the read, so a
+// refresh never makes a request wait (issue 13: none waits over 50 ms on
+// a propagated change). Deterministic: a lock held across the read would
+// hold these checks until the read is let go, which happens only after
+// they are checked.
+func TestChecksDoNotWaitOnTheChangeLog(t *testing.T) {
+	seed := testdb.Seed{Orgs: 10, MembersPerOrg: 4}
+	for _, d := range testdb.Dialects(t) {
+		t.Run(d.Name, func(t *testing.T) {
+			ctx := context.Background()
+			url := d.New(t)
+			dbA := testdb.Open(t, url)
+			testdb.Populate(t, dbA, seed)
+			dbB, err := models.Open(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { dbB.Close() })
+			storeA, storeB := models.NewStore(dbA), models.NewStore(dbB)
+			log := slog.New(slog.DiscardHandler)
+			a, err := New(storeA, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(a.Close)
+			storeA.OnAccessChange(a.Changed)
+			held := &heldChanges{Store: storeB, reading: make(chan struct{}), release: make(chan struct{})}
+			b, err := New(held, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(b.Close)
+			storeB.OnAccessChange(b.Changed)
+			var once sync.Once
+			letGo := func() { once.Do(func() { close(held.release) }) }
+			t.Cleanup(letGo)
+
+			cached := seed.UserID(1, 1)
+			if ok, err := b.Can(cached, Domain(seed.OrgID(1)), "org", "read"); err != nil || !ok {
+				t.Fatalf("warm: %v %v", ok, err)
+			}
+			// A change through A: B's watcher finds it and reads the log,
+			// where it is held.
+			changed := seed.UserID(2, 1)
+			if err := storeA.SetMemberRoles(ctx, seed.OrgID(2), changed, []string{RoleAdmin}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-held.reading:
+			case <-time.After(10 * time.Second):
+				t.Fatal("B's watcher never read the change log")
+			}
+
+			within := func(what string, check func() error) {
+				t.Helper()
+				done := make(chan error, 1)
+				t0 := time.Now()
+				go func() { done <- check() }()
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Errorf("%s: %v", what, err)
+					}
+					t.Logf("%s while the change log is being read: %s", what, time.Since(t0).Round(time.Microsecond))
+				case <-time.After(5 * time.Second):
+					t.Fatalf("%s waits on the change log being read", what)
+				}
+			}
+			can := func(user, org int64, obj, act string, want bool) func() error {
+				return func() error {
+					ok, err := b.Can(user, Domain(org), obj, act)
+					if err == nil && ok != want {
+						err = fmt.Errorf("Can = %v, want %v", ok, want)
+					}
+					return err
+				}
+			}
+			within("a cached check", can(cached, seed.OrgID(1), "org", "read", true))
+			within("a check read from the database", can(seed.UserID(3, 1), seed.OrgID(3), "org", "read", true))
+			within("a change made through B", func() error {
+				return storeB.SetMemberRoles(ctx, seed.OrgID(4), seed.UserID(4, 1), []string{RoleAdmin})
+			})
+			within("B's own change enforced", can(seed.UserID(4, 1), seed.OrgID(4), "members", "write", true))
+
+			// Let go: A's change reaches B.
+			letGo()
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				ok, err := b.Can(changed, Domain(seed.OrgID(2)), "members", "write")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("A's change never reached B")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// heldChanges holds the first read of the change log until release.
+type heldChanges struct {
+	*models.Store
+	once    sync.Once
+	reading chan struct{}
+	release chan struct{}
+}
+
+func (h *heldChanges) AccessChanges(ctx context.Context, after, upto int64, limit int) ([]models.AccessChange, error) {
+	h.once.Do(func() {
+		close(h.reading)
+		<-h.release
+	})
+	return h.Store.AccessChanges(ctx, after, upto, limit)
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/models"
-	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
@@ -21,13 +20,12 @@ func (h *Handlers) showDeleteConnection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	states, err := h.connStates(c.Request().Context(), org.ID)
+	row, err := h.connectionRow(c, conn, listPosition(c), "")
 	if err != nil {
 		return err
 	}
 	return render(c, http.StatusOK, pages.ConnectionDelete(pages.ConnectionDeleteProps{
-		Layout: h.layoutProps(c, "Delete "+conn.DisplayName), Org: *org,
-		Row: h.connectionRow(c, states, stateOf(states, conn), ""),
+		Layout: h.layoutProps(c, "Delete "+conn.DisplayName), Org: *org, Row: row,
 	}))
 }
 
@@ -47,7 +45,7 @@ func (h *Handlers) deleteConnection(c echo.Context) error {
 	ssoOff, err := h.store.RetireConnection(ctx, org.ID, conn.ID, true, typed, currentUser(c).Email)
 	if errors.Is(err, models.ErrLastUsable) {
 		msg := lastUsableMessage(org, conn, "deleted") + " To delete it and turn SSO off, type its name " + conn.DisplayName + "."
-		return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, "", map[string]string{conn.PublicID: msg})
+		return h.rowRefused(c, conn, msg)
 	}
 	if err != nil {
 		return err
@@ -59,5 +57,5 @@ func (h *Handlers) deleteConnection(c echo.Context) error {
 	h.signin.Forget(conn)
 	h.audit(c, &org.ID, "connection.delete", conn.DisplayName, "id="+conn.PublicID)
 	setFlash(c, flash)
-	return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
+	return c.Redirect(http.StatusSeeOther, listPosition(c).URL(org.Slug))
 }

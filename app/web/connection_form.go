@@ -435,11 +435,10 @@ func (h *Handlers) connectionFromURL(c echo.Context) (models.Connection, error) 
 // editProps are the form's props for a stored connection.
 func (h *Handlers) editProps(c echo.Context, conn models.Connection) (pages.ConnectionFormProps, error) {
 	org := currentOrg(c)
-	states, err := h.connStates(c.Request().Context(), org.ID)
+	s, err := h.listedConnState(c.Request().Context(), org.ID, conn)
 	if err != nil {
 		return pages.ConnectionFormProps{}, err
 	}
-	s := stateOf(states, conn)
 	p := pages.ConnectionFormProps{
 		PublicID: conn.PublicID, Version: conn.Version, PresetID: conn.Preset, Protocol: conn.Protocol,
 		SecretSet: conn.SealedSecret != "", TestStatus: s.testStatus(),

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/models"
-	"github.com/orgsso/orgsso/views/components"
 	"github.com/orgsso/orgsso/views/pages"
 )
 
@@ -70,20 +69,23 @@ func (h *Handlers) toggleConnection(c echo.Context) error {
 			msg += " SSO is off for " + org.Name + "."
 		}
 		setFlash(c, msg)
-		return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
+		return c.Redirect(http.StatusSeeOther, listPosition(c).URL(org.Slug))
 	}
 	return h.rowUpdate(c, conn, "")
 }
 
-// rowUpdate answers htmx with a connection's row (with msg) and the SSO box.
+// rowUpdate answers htmx with a connection's row (with msg) and the SSO
+// box, read afresh: the row's tests and the box's counts, nothing more.
 func (h *Handlers) rowUpdate(c echo.Context, conn models.Connection, msg string) error {
-	org := currentOrg(c)
-	states, err := h.connStates(c.Request().Context(), org.ID)
+	row, err := h.connectionRow(c, conn, listPosition(c), msg)
 	if err != nil {
 		return err
 	}
-	s := stateOf(states, conn) // states were just read, so s.conn is the stored row
-	return render(c, http.StatusOK, pages.ConnectionRowUpdate(h.connectionRow(c, states, s, msg), gateProps(c, states, "")))
+	gs, err := h.gateState(c.Request().Context(), currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pages.ConnectionRowUpdate(row, gateProps(c, gs, "")))
 }
 
 // toggleRefused shows why a toggle was refused: in the row for htmx (with
@@ -92,5 +94,5 @@ func (h *Handlers) toggleRefused(c echo.Context, conn models.Connection, msg str
 	if isHTMX(c) {
 		return h.rowUpdate(c, conn, msg)
 	}
-	return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, "", map[string]string{conn.PublicID: msg})
+	return h.rowRefused(c, conn, msg)
 }

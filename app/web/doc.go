@@ -39,7 +39,7 @@
 //	GET|POST /o/{org}/sso/{conn}/initiate      the connection's initiate login URI (OIDC Core §4; iss, login_hint, target_link_uri)
 //	GET|POST /o/{org}/oidc/callback            the org's OIDC redirect URI
 //	POST /o/{org}/consent                      answer to the first-login consent page
-//	GET  /o/{org}/settings/sso                 connections table, redirect URIs, Enable SSO gate
+//	GET  /o/{org}/settings/sso                 connections table (?page=, ?q= by name; 50 a page), redirect URIs, Enable SSO gate
 //	POST /o/{org}/settings/sso/enable|disable|enforce   (enforce: in place with htmx, on after confirmed=1)
 //	GET  /o/{org}/settings/sso/connections/new  preset picker and form; POST …/connections creates
 //	GET  …/connections/{conn}/edit             edit form; POST …/connections/{conn} saves (with version)

@@ -29,17 +29,7 @@ func (h *Handlers) enabledConnections(c echo.Context, org *models.Organization) 
 	if !org.SSOEnabled {
 		return nil, nil
 	}
-	states, err := h.connStates(c.Request().Context(), org.ID)
-	if err != nil {
-		return nil, err
-	}
-	var out []models.Connection
-	for _, s := range states {
-		if s.usable() {
-			out = append(out, s.conn)
-		}
-	}
-	return out, nil
+	return h.store.UsableConnectionRows(c.Request().Context(), org.ID)
 }
 
 // showOrgLogin is the org's member login page.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -42,73 +43,88 @@ func (s connState) testStatus() string {
 	return components.TestStatusFailed
 }
 
-// connStates loads the org's connections with their tests.
-func (h *Handlers) connStates(ctx context.Context, orgID int64) ([]connState, error) {
-	conns, err := h.store.Connections(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	latest, err := h.store.LatestTestRuns(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	passed, err := h.store.PassedTestRuns(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]connState, 0, len(conns))
-	for _, conn := range conns {
-		s := connState{conn: conn}
-		if run, ok := latest[conn.ID]; ok {
-			s.latest = &run
-		}
-		if run, ok := passed[conn.ID]; ok {
-			s.passed = &run
-		}
-		out = append(out, s)
-	}
-	return out, nil
+// listedState is one row of the store's listing as the pages show it.
+func listedState(r models.ConnectionListed) connState {
+	return connState{conn: r.Connection, latest: r.Latest, passed: r.Passed}
 }
 
-// listedStates loads the org's connections with their tests as the
-// connections table shows them, in one query (no configuration,
-// provisioning or secret: the table needs none).
-func (h *Handlers) listedStates(ctx context.Context, orgID int64) ([]connState, error) {
-	rows, err := h.store.ListConnections(ctx, orgID)
+// listedConnState loads one connection of the org with its tests, as its
+// table row shows it (nothing else of the org is read). A connection gone
+// since conn was read is shown as conn, untested.
+func (h *Handlers) listedConnState(ctx context.Context, orgID int64, conn models.Connection) (connState, error) {
+	r, err := h.store.ListedConnection(ctx, orgID, conn.ID)
+	if errors.Is(err, models.ErrNotFound) {
+		return connState{conn: conn}, nil
+	}
 	if err != nil {
-		return nil, err
+		return connState{}, err
 	}
-	out := make([]connState, len(rows))
-	for i, r := range rows {
-		out[i] = connState{conn: r.Connection, latest: r.Latest, passed: r.Passed}
-	}
-	return out, nil
+	return listedState(r), nil
 }
 
-// stateOf finds conn among states.
-func stateOf(states []connState, conn models.Connection) connState {
-	for _, s := range states {
-		if s.conn.ID == conn.ID {
-			return s
-		}
-	}
-	return connState{conn: conn}
+// gateListed is how many connections the SSO box names, as ready or as
+// waiting for a step: the rest are counted ("and 12 more").
+const gateListed = 5
+
+// gateState is what the SSO box says about an org's connections, from
+// aggregate queries: how many members can use, the first few of them by
+// name and, when there is none, the first few that still need a step.
+type gateState struct {
+	usable  int64
+	ready   []connState
+	waiting []connState
+	// unusable counts the connections members cannot use.
+	unusable int64
 }
 
-func usableCount(states []connState) int {
-	n := 0
-	for _, s := range states {
-		if s.usable() {
-			n++
+func (h *Handlers) gateState(ctx context.Context, orgID int64) (gateState, error) {
+	counts, err := h.store.CountConnections(ctx, orgID)
+	if err != nil {
+		return gateState{}, err
+	}
+	return h.gateStateOf(ctx, orgID, counts)
+}
+
+// gateStateOf is gateState with the org's counts already read.
+func (h *Handlers) gateStateOf(ctx context.Context, orgID int64, counts models.ConnectionCounts) (gateState, error) {
+	g := gateState{usable: counts.Usable, unusable: counts.All - counts.Usable}
+	// Only the ready ones are named while there are some.
+	usable := g.usable > 0
+	if !usable && g.unusable == 0 { // no connection at all
+		return g, nil
+	}
+	rows, err := h.store.FirstConnections(ctx, orgID, usable, gateListed)
+	if err != nil {
+		return g, err
+	}
+	for _, r := range rows {
+		if usable {
+			g.ready = append(g.ready, listedState(r))
+		} else {
+			g.waiting = append(g.waiting, listedState(r))
 		}
 	}
-	return n
+	return g, nil
+}
+
+// readyNames names the usable connections for a sentence: "Okta, Entra and
+// 12 more".
+func (g gateState) readyNames() string {
+	names := make([]string, len(g.ready))
+	for i, s := range g.ready {
+		names[i] = s.conn.DisplayName
+	}
+	out := strings.Join(names, ", ")
+	if more := g.usable - int64(len(g.ready)); more > 0 {
+		out += " and " + strconv.FormatInt(more, 10) + " more"
+	}
+	return out
 }
 
 // isLastUsable: SSO is on and s is the only connection members can use
 // (usable is how many they can), so turning it off or deleting it must also
 // turn SSO off (invariant 2).
-func isLastUsable(org *models.Organization, s connState, usable int) bool {
+func isLastUsable(org *models.Organization, s connState, usable int64) bool {
 	return org.SSOEnabled && s.usable() && usable == 1
 }
 
@@ -119,18 +135,14 @@ func presetName(id string) string {
 	return "Custom"
 }
 
-func (h *Handlers) connectionRow(c echo.Context, states []connState, s connState, msg string) components.ConnectionRow {
-	return h.connectionRowOf(c, s, usableCount(states), presetName(s.conn.Preset), msg)
-}
-
 // connectionRowOf is s's row when usable connections are usable and its
 // preset is called provider: a page of many rows works these out once, not
-// once per row.
-func (h *Handlers) connectionRowOf(c echo.Context, s connState, usable int, provider, msg string) components.ConnectionRow {
+// once per row. list is where in the table the row is listed.
+func (h *Handlers) connectionRowOf(c echo.Context, s connState, usable int64, provider string, list components.ListPosition, msg string) components.ConnectionRow {
 	org := currentOrg(c)
 	row := components.ConnectionRow{
 		OrgSlug: org.Slug, CSRF: csrfToken(c), Connection: s.conn, ProviderName: provider,
-		TestStatus: s.testStatus(), LastUsable: isLastUsable(org, s, usable), Message: msg,
+		TestStatus: s.testStatus(), LastUsable: isLastUsable(org, s, usable), Message: msg, List: list,
 	}
 	if s.latest != nil {
 		row.LastTestID, row.LastTestAt = s.latest.ID, s.latest.FinishedAt
@@ -141,18 +153,53 @@ func (h *Handlers) connectionRowOf(c echo.Context, s connState, usable int, prov
 	return row
 }
 
-func gateProps(c echo.Context, states []connState, errMsg string) pages.SSOGateProps {
+// connectionRow loads conn's row alone (a toggled connection, a deletion
+// to confirm): its tests and how many connections are usable, never the
+// org's other connections.
+func (h *Handlers) connectionRow(c echo.Context, conn models.Connection, list components.ListPosition, msg string) (components.ConnectionRow, error) {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	s, err := h.listedConnState(ctx, org.ID, conn)
+	if err != nil {
+		return components.ConnectionRow{}, err
+	}
+	var usable int64
+	if org.SSOEnabled && s.usable() { // only then can it be the last usable one
+		counts, err := h.store.CountConnections(ctx, org.ID)
+		if err != nil {
+			return components.ConnectionRow{}, err
+		}
+		usable = counts.Usable
+	}
+	return h.connectionRowOf(c, s, usable, presetName(s.conn.Preset), list, msg), nil
+}
+
+// listPosition is the table page that a form or link came from (the form's
+// or the query's q and page), so that its answer goes back there.
+func listPosition(c echo.Context) components.ListPosition {
+	page, _ := strconv.Atoi(c.FormValue("page"))
+	q := strings.TrimSpace(c.FormValue("q"))
+	if len(q) > maxSearch {
+		q = q[:maxSearch]
+	}
+	return components.ListPosition{Query: q, Page: max(page, 1)}
+}
+
+// maxSearch bounds the search box's input.
+const maxSearch = 200
+
+func gateProps(c echo.Context, gs gateState, errMsg string) pages.SSOGateProps {
 	org := currentOrg(c)
 	g := pages.SSOGateProps{OrgSlug: org.Slug, OrgName: org.Name, CSRF: csrfToken(c),
-		Enabled: org.SSOEnabled, Enforced: org.SSOEnforced, Error: errMsg}
-	for _, s := range states {
-		if s.usable() {
-			g.Ready = append(g.Ready, pages.ReadyConnection{Name: s.conn.DisplayName, TestedAt: s.passed.FinishedAt})
-		} else {
-			g.Waiting = append(g.Waiting, gateHint(org.Slug, s))
-		}
+		Enabled: org.SSOEnabled, Enforced: org.SSOEnforced, Error: errMsg,
+		ReadyMore: gs.usable - int64(len(gs.ready)), WaitingMore: gs.unusable - int64(len(gs.waiting))}
+	for _, s := range gs.ready {
+		g.Ready = append(g.Ready, pages.ReadyConnection{Name: s.conn.DisplayName, TestedAt: s.passed.FinishedAt})
 	}
-	g.NoConnections = len(states) == 0
+	for _, s := range gs.waiting {
+		g.Waiting = append(g.Waiting, gateHint(org.Slug, s))
+	}
+	g.NoConnections = gs.usable == 0 && gs.unusable == 0
 	return g
 }
 
@@ -184,39 +231,69 @@ func gateHint(orgSlug string, s connState) pages.GateHint {
 	return h
 }
 
-// ssoSettingsPage renders the settings page; gateErr is shown in the SSO
-// box, rowMsgs by connection public id in their rows.
-func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string, rowMsgs map[string]string) error {
-	return h.ssoSettingsPageWith(c, status, func(g *pages.SSOGateProps) { g.Error = gateErr }, rowMsgs)
+// initiateListed is how many initiate login URIs the values section shows:
+// those of the first connections of the table's page; each connection's
+// form shows its own.
+const initiateListed = 5
+
+// ssoSettingsPage renders the settings page at the table page that the
+// request names; gateErr is shown in the SSO box.
+func (h *Handlers) ssoSettingsPage(c echo.Context, status int, gateErr string) error {
+	return h.ssoSettingsPageWith(c, status, listPosition(c), func(g *pages.SSOGateProps) { g.Error = gateErr }, nil)
 }
 
-// ssoSettingsPageWith renders the settings page with the SSO box as gate
-// sets it.
-func (h *Handlers) ssoSettingsPageWith(c echo.Context, status int, gate func(*pages.SSOGateProps), rowMsgs map[string]string) error {
-	org := currentOrg(c)
-	states, err := h.listedStates(c.Request().Context(), org.ID)
+// rowRefused renders the settings page at the table page that lists conn,
+// with msg (why a change to it was refused) in its row.
+func (h *Handlers) rowRefused(c echo.Context, conn models.Connection, msg string) error {
+	page, err := h.store.ConnectionPage(c.Request().Context(), currentOrg(c).ID, conn)
 	if err != nil {
 		return err
 	}
+	return h.ssoSettingsPageWith(c, http.StatusUnprocessableEntity, components.ListPosition{Page: page},
+		func(*pages.SSOGateProps) {}, map[string]string{conn.PublicID: msg})
+}
+
+// ssoSettingsPageWith renders the settings page with the table at list and
+// the SSO box as gate sets it; rowMsgs are shown by connection public id
+// in their rows. What it reads does not grow with the org's connections:
+// one page of the table, and counts and the first few for the SSO box.
+func (h *Handlers) ssoSettingsPageWith(c echo.Context, status int, list components.ListPosition, gate func(*pages.SSOGateProps), rowMsgs map[string]string) error {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	listing, err := h.store.ListConnections(ctx, org.ID, list.Query, list.Page)
+	if err != nil {
+		return err
+	}
+	gs, err := h.gateStateOf(ctx, org.ID, listing.ConnectionCounts)
+	if err != nil {
+		return err
+	}
+	list.Page = listing.Page
 	p := pages.SSOSettingsProps{
 		Layout:        h.layoutProps(c, "Single sign-on"),
 		Org:           *org,
 		CallbackURL:   h.signin.CallbackURL(*org),
 		PostLogoutURL: h.signin.PostLogoutURL(*org),
 		LoginURL:      h.opts.BaseURL + "/o/" + org.Slug + "/login",
-		Gate:          gateProps(c, states, ""),
+		Gate:          gateProps(c, gs, ""),
+		Table: components.ConnectionsTableProps{OrgSlug: org.Slug, List: list, Total: listing.Total, All: listing.All,
+			PerPage: listing.PerPage, LastPage: listing.LastPage()},
 	}
 	gate(&p.Gate)
-	usable := usableCount(states)
 	providers := map[string]string{} // preset id → name
-	for _, s := range states {
+	for _, r := range listing.Rows {
+		s := listedState(r)
 		provider, ok := providers[s.conn.Preset]
 		if !ok {
 			provider = presetName(s.conn.Preset)
 			providers[s.conn.Preset] = provider
 		}
-		p.Table.Rows = append(p.Table.Rows, h.connectionRowOf(c, s, usable, provider, rowMsgs[s.conn.PublicID]))
+		p.Table.Rows = append(p.Table.Rows, h.connectionRowOf(c, s, gs.usable, provider, list, rowMsgs[s.conn.PublicID]))
 		if u := h.signin.InitiateLoginURL(*org, s.conn); u != "" {
+			if len(p.InitiateURLs) == initiateListed {
+				p.InitiateMore = true
+				continue
+			}
 			p.InitiateURLs = append(p.InitiateURLs, pages.InitiateURL{Name: s.conn.DisplayName, PublicID: s.conn.PublicID, URL: u})
 		}
 	}
@@ -226,9 +303,10 @@ func (h *Handlers) ssoSettingsPageWith(c echo.Context, status int, gate func(*pa
 	return render(c, status, pages.SSOSettings(p))
 }
 
-// showSSOSettings shows the SSO gate, the redirect URIs and the connections.
+// showSSOSettings shows the SSO gate, the redirect URIs and a page of the
+// connections (?page=, and ?q= to list those whose name contains it).
 func (h *Handlers) showSSOSettings(c echo.Context) error {
-	return h.ssoSettingsPage(c, http.StatusOK, "", nil)
+	return h.ssoSettingsPage(c, http.StatusOK, "")
 }
 
 // enableSSO turns SSO on, only while an active connection has passed a
@@ -236,30 +314,25 @@ func (h *Handlers) showSSOSettings(c echo.Context) error {
 func (h *Handlers) enableSSO(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
-	states, err := h.connStates(ctx, org.ID)
+	gs, err := h.gateState(ctx, org.ID)
 	if err != nil {
 		return err
 	}
-	var ready []string
-	for _, s := range states {
-		if s.usable() {
-			ready = append(ready, s.conn.DisplayName)
-		}
-	}
 	noUsable := "SSO was not enabled: no active connection has passed a test at its current settings. Turn a connection on and run its test, then enable SSO."
-	if len(ready) == 0 {
-		return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, noUsable, nil)
+	if gs.usable == 0 {
+		return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, noUsable)
 	}
+	ready := gs.readyNames()
 	if !org.SSOEnabled {
 		// The store checks again in the transaction that turns SSO on.
 		if err := h.store.EnableSSO(ctx, org.ID); errors.Is(err, models.ErrNoUsable) {
-			return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, noUsable, nil)
+			return h.ssoSettingsPage(c, http.StatusUnprocessableEntity, noUsable)
 		} else if err != nil {
 			return err
 		}
-		h.audit(c, &org.ID, "sso.enable", org.Slug, "usable connections: "+strings.Join(ready, ", "))
+		h.audit(c, &org.ID, "sso.enable", org.Slug, "usable connections: "+ready)
 	}
-	setFlash(c, "SSO is on for "+org.Name+". Members can log in through "+strings.Join(ready, ", ")+".")
+	setFlash(c, "SSO is on for "+org.Name+". Members can log in through "+ready+".")
 	return c.Redirect(http.StatusSeeOther, components.SSOSettingsURL(org.Slug))
 }
 
@@ -322,13 +395,13 @@ func (h *Handlers) enforceSSO(c echo.Context) error {
 // plain form the whole page; edit sets what the box shows.
 func (h *Handlers) gateWith(c echo.Context, status int, edit func(*pages.SSOGateProps)) error {
 	if !isHTMX(c) {
-		return h.ssoSettingsPageWith(c, status, edit, nil)
+		return h.ssoSettingsPageWith(c, status, listPosition(c), edit, nil)
 	}
-	states, err := h.connStates(c.Request().Context(), currentOrg(c).ID)
+	gs, err := h.gateState(c.Request().Context(), currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
-	g := gateProps(c, states, "")
+	g := gateProps(c, gs, "")
 	edit(&g)
 	// htmx swaps 200 answers only: a refusal is in the box it gets.
 	return render(c, http.StatusOK, pages.SSOGate(g))
@@ -351,25 +424,34 @@ func (h *Handlers) gateRefused(c echo.Context, msg string) error {
 	return h.gateWith(c, http.StatusUnprocessableEntity, func(g *pages.SSOGateProps) { g.Error = msg })
 }
 
+// maxWaysNamed is how many ways in through connections the confirmation
+// names; the rest are counted.
+const maxWaysNamed = 10
+
 // adminWaysIn says how admins can still enter the org once SSO is required
 // (none: no way is left): usable connections whose provisioning yields
 // admin, and active admins with a password.
 func (h *Handlers) adminWaysIn(ctx context.Context, org *models.Organization) ([]string, error) {
-	states, err := h.connStates(ctx, org.ID)
+	usable, err := h.store.UsableConnectionRows(ctx, org.ID)
 	if err != nil {
 		return nil, err
 	}
 	var ways []string
-	for _, s := range states {
-		if !s.usable() {
-			continue
+	more := 0 // ways past maxWaysNamed, counted
+	add := func(way string) {
+		if len(ways) < maxWaysNamed {
+			ways = append(ways, way)
+		} else {
+			more++
 		}
-		prov, err := signin.ProvisioningOf(s.conn)
+	}
+	for _, conn := range usable {
+		prov, err := signin.ProvisioningOf(conn)
 		if err != nil {
 			return nil, err
 		}
 		if prov.DefaultRole == authz.RoleAdmin {
-			ways = append(ways, "everyone who signs in through "+s.conn.DisplayName+" (admin is everyone's role there)")
+			add("everyone who signs in through " + conn.DisplayName + " (admin is everyone's role there)")
 			continue
 		}
 		mappings, err := connector.ParseGroupMappings(prov.GroupMappings)
@@ -378,9 +460,12 @@ func (h *Handlers) adminWaysIn(ctx context.Context, org *models.Organization) ([
 		}
 		for _, m := range mappings {
 			if m.Role == connector.RoleAdmin {
-				ways = append(ways, "members of the group "+m.Group+" who sign in through "+s.conn.DisplayName+" ("+m.Group+" → admin)")
+				add("members of the group " + m.Group + " who sign in through " + conn.DisplayName + " (" + m.Group + " → admin)")
 			}
 		}
+	}
+	if more > 0 {
+		ways = append(ways, strconv.Itoa(more)+" more group mappings or connections that make someone admin")
 	}
 	admins, err := h.store.OrgAdmins(ctx, org.ID)
 	if err != nil {
