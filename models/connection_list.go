@@ -245,3 +245,22 @@ func (s *Store) ConnectionPage(ctx context.Context, orgID int64, conn Connection
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }
+
+// ConnectionConfigs returns the stored configurations of the org's
+// connections ids, by id: what a listing leaves out, read for the few rows
+// that need it (certificates to warn of).
+func (s *Store) ConnectionConfigs(ctx context.Context, orgID int64, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID     int64
+		Config string
+	}
+	err := s.r(ctx).Raw("SELECT id, config FROM connections WHERE org_id = ? AND id IN ?", orgID, ids).Scan(&rows).Error
+	for _, r := range rows {
+		out[r.ID] = r.Config
+	}
+	return out, err
+}

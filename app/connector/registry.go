@@ -65,6 +65,10 @@ type Protocol struct {
 	Certificates func(config []byte) []Certificate
 }
 
+// ExpiryWarningDays is how long before a certificate a connection relies
+// on expires its admins are warned.
+const ExpiryWarningDays = 30
+
 // Certificate is one certificate a connection relies on.
 type Certificate struct {
 	// Role is whose it is: "idp" (the IdP signs with it) or "sp" (ours).

@@ -9,12 +9,21 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -317,5 +326,64 @@ func TestSAMLFailedTestSaysWhatToCheckAtTheIdP(t *testing.T) {
 	}
 	if check := v.text("test-check"); !strings.Contains(check, "sign the assertion") {
 		t.Errorf("what to check: %q", check)
+	}
+}
+
+// certWithin is a self-signed certificate (PEM) that expires after d
+// (before now when d is negative).
+func certWithin(t *testing.T, name string, d time.Duration) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-400 * 24 * time.Hour), NotAfter: time.Now().Add(d)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+// The connections table warns of an IdP certificate that expires within
+// 30 days, and marks one that has expired; a certificate far from its end
+// says nothing.
+func TestConnectionsTableWarnsOfExpiringCertificates(t *testing.T) {
+	t.Parallel()
+	f := newSSOFixture(t)
+	for name, certs := range map[string][]string{
+		"Soon":    {certWithin(t, "soon", 10*24*time.Hour), certWithin(t, "later", 300*24*time.Hour)},
+		"Expired": {certWithin(t, "gone", -24*time.Hour)},
+		"Fine":    {certWithin(t, "fine", 300*24*time.Hour)},
+	} {
+		cfg, err := json.Marshal(map[string]any{"entityID": "https://idp.example.com/" + name, "ssoURL": "https://idp.example.com/sso", "certificates": certs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.e.store.CreateConnection(t.Context(), f.org.ID, models.Connection{
+			Protocol: models.ProtocolSAML, Preset: "saml-custom", DisplayName: name, Active: true, Config: string(cfg), Provisioning: "{}",
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := f.c.get(f.base())
+	assertStatus(t, p, http.StatusOK)
+	warnings := map[string]string{}
+	expired := map[string]bool{}
+	p.doc.Find("tr").Each(func(_ int, row *goquery.Selection) {
+		name := strings.TrimSpace(row.Find(`[data-testid="connection-name"]`).Text())
+		w := row.Find(`[data-testid="cert-warning"]`)
+		warnings[name] = strings.TrimSpace(w.Text())
+		_, expired[name] = w.Attr("data-expired")
+	})
+	if w := warnings["Soon"]; !strings.Contains(w, "expires in 9 days") && !strings.Contains(w, "expires in 10 days") || expired["Soon"] {
+		t.Errorf("Soon: %q (expired %v)", w, expired["Soon"])
+	}
+	if w := warnings["Expired"]; !strings.Contains(w, "expired on") || !expired["Expired"] {
+		t.Errorf("Expired: %q (expired %v)", w, expired["Expired"])
+	}
+	if w := warnings["Fine"]; w != "" {
+		t.Errorf("Fine: %q", w)
 	}
 }

@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -135,6 +137,49 @@ func presetName(id string) string {
 	return "Custom"
 }
 
+// certifiedConfigs reads the configurations of the listed connections
+// whose protocol relies on certificates, which the listing leaves out.
+func (h *Handlers) certifiedConfigs(ctx context.Context, orgID int64, rows []models.ConnectionListed) (map[int64]string, error) {
+	var ids []int64
+	for _, r := range rows {
+		if p, ok := h.signin.Protocols().Get(r.Connection.Protocol); ok && p.Certificates != nil {
+			ids = append(ids, r.Connection.ID)
+		}
+	}
+	return h.store.ConnectionConfigs(ctx, orgID, ids)
+}
+
+// certWarning says, for the connections table, that a certificate conn
+// relies on has expired or expires within connector.ExpiryWarningDays (the soonest
+// one), as its protocol lists them.
+func (h *Handlers) certWarning(conn models.Connection) (string, bool) {
+	p, ok := h.signin.Protocols().Get(conn.Protocol)
+	if !ok || p.Certificates == nil {
+		return "", false
+	}
+	var soonest *connector.Certificate
+	for _, c := range p.Certificates([]byte(conn.Config)) {
+		if soonest == nil || c.NotAfter.Before(soonest.NotAfter) {
+			soonest = &c
+		}
+	}
+	if soonest == nil {
+		return "", false
+	}
+	whose := "The identity provider's certificate"
+	if soonest.Role == "sp" {
+		whose = "This connection's own certificate"
+	}
+	now := time.Now()
+	switch days := int(soonest.NotAfter.Sub(now).Hours() / 24); {
+	case !soonest.NotAfter.After(now):
+		return whose + " expired on " + soonest.NotAfter.UTC().Format("2006-01-02") + ".", true
+	case days < connector.ExpiryWarningDays:
+		return fmt.Sprintf("%s expires in %d days (%s).", whose, days, soonest.NotAfter.UTC().Format("2006-01-02")), false
+	}
+	return "", false
+}
+
 // connectionRowOf is s's row when usable connections are usable and its
 // preset is called provider: a page of many rows works these out once, not
 // once per row. list is where in the table the row is listed.
@@ -144,6 +189,7 @@ func (h *Handlers) connectionRowOf(c echo.Context, s connState, usable int64, pr
 		OrgSlug: org.Slug, CSRF: csrfToken(c), Connection: s.conn, ProviderName: provider,
 		TestStatus: s.testStatus(), LastUsable: isLastUsable(org, s, usable), Message: msg, List: list,
 	}
+	row.CertWarning, row.CertExpired = h.certWarning(s.conn)
 	if s.latest != nil {
 		row.LastTestID, row.LastTestAt = s.latest.ID, s.latest.FinishedAt
 		if !s.latest.Passed() {
@@ -281,8 +327,13 @@ func (h *Handlers) ssoSettingsPageWith(c echo.Context, status int, list componen
 	}
 	gate(&p.Gate)
 	providers := map[string]string{} // preset id → name
+	configs, err := h.certifiedConfigs(ctx, org.ID, listing.Rows)
+	if err != nil {
+		return err
+	}
 	for _, r := range listing.Rows {
 		s := listedState(r)
+		s.conn.Config = configs[s.conn.ID]
 		provider, ok := providers[s.conn.Preset]
 		if !ok {
 			provider = presetName(s.conn.Preset)

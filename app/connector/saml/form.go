@@ -121,7 +121,7 @@ func describe(c CertInfo, now time.Time) string {
 	switch days := int(c.NotAfter.Sub(now).Hours() / 24); {
 	case !c.NotAfter.After(now):
 		until = "EXPIRED on " + c.NotAfter.UTC().Format("2006-01-02")
-	case days < ExpiryWarningDays:
+	case days < connector.ExpiryWarningDays:
 		until = fmt.Sprintf("expires in %d days (%s)", days, c.NotAfter.UTC().Format("2006-01-02"))
 	}
 	fp := c.Fingerprint
@@ -130,9 +130,6 @@ func describe(c CertInfo, now time.Time) string {
 	}
 	return c.Subject + " · " + until + " · SHA-256 " + fp
 }
-
-// ExpiryWarningDays is how long before a certificate expires it is warned of.
-const ExpiryWarningDays = 30
 
 // readSection checks the submitted section: the IdP's side from its metadata
 // (fetched from the URL when that is new or asked for), the security
