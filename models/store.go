@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -203,6 +204,10 @@ type Login struct {
 	// transaction: a state spent meanwhile (the same answer on another
 	// instance) writes nothing and returns ErrAlreadyUsed.
 	Spend *UsedOnce
+	// Member, for an SSO login, is what the login changes of the member
+	// (profile, roles) with the audit events of those changes, written in
+	// the same transaction: a login refused at commit changes nothing.
+	Member *MemberUpdate
 }
 
 // Through is the connection configuration an SSO login used.
@@ -243,6 +248,12 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 	if err != nil {
 		return err
 	}
+	var mst []*sql.Stmt
+	if !l.Member.empty() {
+		if mst, err = s.wq.prepared(ctx, memberUpdateSQL...); err != nil {
+			return err
+		}
+	}
 	tx, err := s.wq.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -273,10 +284,20 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 	if _, err := execIn(ctx, tx, st[3], touchArgs...); err != nil {
 		return err
 	}
+	var changed *AccessChange
+	if mst != nil {
+		if changed, err = s.writeMember(ctx, tx, mst, *l.Member, at); err != nil {
+			return err
+		}
+	}
 	if _, err := execIn(ctx, tx, st[4], ev.OrgID, ev.ActorID, ev.ActorEmail, ev.Action, ev.Target, ev.Details, ev.IP, at); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.notifyAccess(changed)
+	return nil
 }
 
 // The statements StartSession runs.

@@ -436,6 +436,9 @@ func TestConsentCreatesTheAccountOnlyWhenAccepted(t *testing.T) {
 	if err != nil || accepted.User.Email != "bob@acme.test" {
 		t.Fatalf("accept = %+v, %v", accepted, err)
 	}
+	if err := e.commit(accepted); err != nil {
+		t.Fatal(err)
+	}
 	if got := e.roles(accepted.User); !slices.Equal(got, []string{"user"}) {
 		t.Fatalf("roles = %v", got)
 	}
