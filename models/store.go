@@ -226,7 +226,9 @@ var ErrConnectionChanged = errors.New("connection changed during login")
 // event. An SSO login notes when and through which connection the member
 // last signed in to the org (the audit event's org); a password login,
 // which is to no org in particular, notes the time in each of the person's
-// memberships.
+// memberships. An SSO login's member update (Login.Member: profile, roles
+// with the change of access they make, their audit events) is written in
+// the same transaction, and the change announced once it is committed.
 func (s *Store) StartSession(ctx context.Context, l Login) error {
 	at, sess, ev := l.Session.CreatedAt, l.Session, l.Audit
 	if l.Through != nil {
