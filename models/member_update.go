@@ -15,9 +15,9 @@ import (
 // (UpdateMember), as the refusal does not undo what the IdP said.
 type MemberUpdate struct {
 	OrgID, UserID int64
-	// Profile, when set, is the account's refreshed profile: its name,
-	// given and family name, picture and email_verified replace the
-	// stored ones (as UpdateProfile writes them).
+	// Profile, when set, is the account's refreshed profile (what the IdP
+	// now says of the person): its name, given and family name, picture
+	// and email_verified replace the stored ones.
 	Profile *User
 	// SetRoles makes the membership's roles exactly Roles, as
 	// SetMemberRoles does: with the authz revision bumped and the access
