@@ -356,14 +356,6 @@ func (s *Store) LinkIdentity(ctx context.Context, connectionID int64, subject st
 	return translate(s.w(ctx).Create(&IdentityLink{ConnectionID: connectionID, Subject: subject, UserID: userID, CreatedAt: now}).Error)
 }
 
-// UpdateProfile refreshes what the IdP says about a person.
-func (s *Store) UpdateProfile(ctx context.Context, userID int64, profile User) error {
-	return s.w(ctx).Model(&User{}).Where("id = ?", userID).Updates(map[string]any{
-		"name": profile.Name, "given_name": profile.GivenName, "family_name": profile.FamilyName,
-		"picture": profile.Picture, "email_verified": profile.EmailVerified,
-	}).Error
-}
-
 // ---- login states
 
 // SaveLoginState stores a first login waiting for the person's consent (a

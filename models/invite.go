@@ -158,9 +158,13 @@ type Admission struct {
 	InviteRoles []string
 	// Join, when set, makes the account a member (if not one already).
 	Join *Membership
+	// Events are the audit events of the admission, written in its
+	// transaction; each one's org is the org admitted to, its actor and
+	// target the admitted account.
+	Events []AuditEvent
 }
 
-// Admit writes an admission in one transaction and returns the account and
+// Admit writes an admission and its audit events in one transaction and returns the account and
 // its membership in the org (OrgID 0 when it has none). ErrConflict means a
 // concurrent login created the account or the link first; ErrNotFound that
 // the invite was spent meanwhile.
@@ -196,7 +200,16 @@ func (s *Store) Admit(ctx context.Context, orgID int64, a Admission) (User, Memb
 				m, err = Membership{}, nil
 			}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		for _, ev := range a.Events {
+			ev.OrgID, ev.ActorID, ev.ActorEmail, ev.Target, ev.CreatedAt = &orgID, &u.ID, u.Email, u.Email, s.now()
+			if err := tx.Create(&ev).Error; err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return u, m, err
 }

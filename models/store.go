@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -203,6 +204,10 @@ type Login struct {
 	// transaction: a state spent meanwhile (the same answer on another
 	// instance) writes nothing and returns ErrAlreadyUsed.
 	Spend *UsedOnce
+	// Member, for an SSO login, is what the login changes of the member
+	// (profile, roles) with the audit events of those changes, written in
+	// the same transaction: a login refused at commit changes nothing.
+	Member *MemberUpdate
 }
 
 // Through is the connection configuration an SSO login used.
@@ -221,7 +226,9 @@ var ErrConnectionChanged = errors.New("connection changed during login")
 // event. An SSO login notes when and through which connection the member
 // last signed in to the org (the audit event's org); a password login,
 // which is to no org in particular, notes the time in each of the person's
-// memberships.
+// memberships. An SSO login's member update (Login.Member: profile, roles
+// with the change of access they make, their audit events) is written in
+// the same transaction, and the change announced once it is committed.
 func (s *Store) StartSession(ctx context.Context, l Login) error {
 	at, sess, ev := l.Session.CreatedAt, l.Session, l.Audit
 	if l.Through != nil {
@@ -242,6 +249,12 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 	st, err := s.wq.prepared(ctx, spendOnceSQL, deleteSessionSQL, insert, touch, insertAuditSQL)
 	if err != nil {
 		return err
+	}
+	var mst []*sql.Stmt
+	if !l.Member.empty() {
+		if mst, err = s.wq.prepared(ctx, memberUpdateSQL...); err != nil {
+			return err
+		}
 	}
 	tx, err := s.wq.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -273,10 +286,20 @@ func (s *Store) StartSession(ctx context.Context, l Login) error {
 	if _, err := execIn(ctx, tx, st[3], touchArgs...); err != nil {
 		return err
 	}
+	var changed *AccessChange
+	if mst != nil {
+		if changed, err = s.writeMember(ctx, tx, mst, *l.Member, at); err != nil {
+			return err
+		}
+	}
 	if _, err := execIn(ctx, tx, st[4], ev.OrgID, ev.ActorID, ev.ActorEmail, ev.Action, ev.Target, ev.Details, ev.IP, at); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.notifyAccess(changed)
+	return nil
 }
 
 // The statements StartSession runs.

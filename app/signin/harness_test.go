@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"sync"
@@ -173,18 +174,37 @@ func (e *env) begin(subject string, isTest bool) (callback, binding string, err 
 	return cb.String(), binding, nil
 }
 
-// finish hands the callback to Finish with the browser's login cookie and,
-// as the web layer does with the session it writes, spends a member
-// login's state.
+// finish hands the callback to Finish with the browser's login cookie and
+// completes a member's login as the web layer does (commit).
 func (e *env) finish(callback, cookie string) (signin.Result, error) {
 	r := httptest.NewRequest("GET", callback, nil)
 	res, err := e.svc.Finish(context.Background(), e.org, signin.Answer{Protocol: e.conn.Protocol, Request: r, Cookie: cookie})
-	if err == nil && res.Spend != nil {
-		if serr := e.store.SpendOnce(context.Background(), *res.Spend); serr != nil {
-			return res, signin.SpentProblem(serr)
-		}
+	if err == nil {
+		err = e.commit(res)
 	}
 	return res, err
+}
+
+// commit writes a member's login as the web layer does: a session, in one
+// transaction with the spent state and the member's profile and role
+// update.
+func (e *env) commit(res signin.Result) error {
+	if res.User.ID == 0 {
+		return nil
+	}
+	now := time.Now()
+	err := e.store.StartSession(context.Background(), models.Login{
+		Session: models.Session{IDHash: secrets.Hash(secrets.Token()), UserID: res.User.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)},
+		Audit: models.AuditEvent{OrgID: &e.org.ID, ActorID: &res.User.ID, ActorEmail: res.User.Email, Action: "user.login",
+			Target: res.User.Email, Details: "sso connection=" + res.Connection.DisplayName},
+		Through: &models.Through{ConnectionID: res.Connection.ID, Version: res.Connection.Version},
+		Spend:   res.Spend,
+		Member:  res.Member,
+	})
+	if errors.Is(err, models.ErrAlreadyUsed) {
+		return signin.SpentProblem(err)
+	}
+	return err
 }
 
 func (e *env) login(subject string) (signin.Result, error) {

@@ -311,24 +311,29 @@ func (s *Service) noteProvisioning(ctx context.Context, org models.Organization,
 }
 
 // provision decides whom the login signs in (invariant 9), writes the
-// account, link, invite and membership that decision makes, syncs the roles
-// from group mappings, and refuses members who may not enter yet.
-func (s *Service) provision(ctx context.Context, org models.Organization, conn models.Connection, prov models.Provisioning, ident connector.Identity, consented bool) (models.User, error) {
+// account, link, invite and membership that decision makes (with their
+// audit events, in one transaction), and decides the member's profile and
+// role update and whether they may enter yet. The update is returned, not
+// written: it goes into the transaction that writes the session
+// (models.Login.Member), so a returning member's login is one write. A
+// member refused after the decision (pending, disabled, no role) has it
+// written here, as before the refusal.
+func (s *Service) provision(ctx context.Context, org models.Organization, conn models.Connection, prov models.Provisioning, ident connector.Identity, consented bool) (models.User, *models.MemberUpdate, error) {
 	mapped, err := MapIdentity(ident, prov)
 	if err != nil {
-		return models.User{}, err
+		return models.User{}, nil, err
 	}
 	v, err := s.decide(ctx, org, conn, prov, ident)
 	if err != nil {
-		return models.User{}, err
+		return models.User{}, nil, err
 	}
 	if v.refusal != nil {
-		return models.User{}, v.refusal
+		return models.User{}, nil, v.refusal
 	}
 	a := models.Admission{Link: v.link, ConnectionID: conn.ID, Subject: ident.Subject, Invite: v.invite, InviteRoles: mapped.Roles}
 	if v.user == nil {
 		if prov.Consent && !consented {
-			return models.User{}, errConsentNeeded
+			return models.User{}, nil, errConsentNeeded
 		}
 		a.NewUser = &models.User{Email: ident.Email, EmailVerified: ident.EmailVerified, Name: ident.Name,
 			GivenName: ident.GivenName, FamilyName: ident.FamilyName, Picture: ident.Picture}
@@ -338,7 +343,7 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 	have := v.member
 	if !v.linked { // a linked user's membership came with it
 		if have, err = s.membershipOf(ctx, org.ID, v.user); err != nil {
-			return models.User{}, err
+			return models.User{}, nil, err
 		}
 	}
 	if v.linked && have == nil {
@@ -349,13 +354,13 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 		if err == nil {
 			v.invite, a.Invite = &inv, &inv
 		} else if !errors.Is(err, models.ErrNotFound) {
-			return models.User{}, err
+			return models.User{}, nil, err
 		}
 	}
 	if v.invite == nil {
 		if have == nil {
 			if !prov.JIT {
-				return models.User{}, problem(http.StatusForbidden, "no_account", "No access to "+org.Name,
+				return models.User{}, nil, problem(http.StatusForbidden, "no_account", "No access to "+org.Name,
 					"You are not a member of "+org.Name+", and members are not added at first sign-in.",
 					"Ask an administrator of "+org.Name+" to invite you.", nil)
 			}
@@ -367,34 +372,39 @@ func (s *Service) provision(ctx context.Context, org models.Organization, conn m
 		}
 	}
 	if !a.Link && a.Invite == nil && a.Join == nil && a.NewUser == nil {
-		// Nothing to write: a linked member's usual login.
+		// Nothing to admit: a linked member's usual login.
 		return s.enter(ctx, org, *v.user, *have, prov, ident, mapped.Roles)
+	}
+	switch {
+	case a.NewUser != nil:
+		// A new account's membership is the invite's (active) or the join's.
+		status := models.StatusActive
+		if a.Invite == nil {
+			status = a.Join.Status
+		}
+		a.Events = append(a.Events, models.AuditEvent{Action: "user.provision",
+			Details: "connection=" + conn.DisplayName + " status=" + string(status)})
+	case a.Link:
+		a.Events = append(a.Events, models.AuditEvent{Action: "identity.link",
+			Details: "connection=" + conn.DisplayName + " because " + v.why})
+	}
+	if a.Invite != nil {
+		a.Events = append(a.Events, models.AuditEvent{Action: "invite.accept",
+			Details: "role=" + a.Invite.Role + " via connection=" + conn.DisplayName})
 	}
 	user, m, err := s.store.Admit(ctx, org.ID, a)
 	if errors.Is(err, models.ErrConflict) || (errors.Is(err, models.ErrNotFound) && a.Invite != nil) {
 		// A concurrent first login of the same person wrote first: decide again.
 		if v, err = s.decide(ctx, org, conn, prov, ident); err != nil {
-			return models.User{}, err
+			return models.User{}, nil, err
 		}
 		if v.refusal != nil || !v.linked {
-			return models.User{}, Interrupted(err)
+			return models.User{}, nil, Interrupted(err)
 		}
 		return s.provision(ctx, org, conn, prov, ident, consented)
 	}
 	if err != nil {
-		return models.User{}, err
-	}
-	switch {
-	case a.NewUser != nil:
-		_ = s.store.Audit(ctx, models.AuditEvent{OrgID: &org.ID, ActorID: &user.ID, ActorEmail: user.Email, Action: "user.provision",
-			Target: user.Email, Details: "connection=" + conn.DisplayName + " status=" + string(m.Status)})
-	case a.Link:
-		_ = s.store.Audit(ctx, models.AuditEvent{OrgID: &org.ID, ActorID: &user.ID, ActorEmail: user.Email, Action: "identity.link",
-			Target: user.Email, Details: "connection=" + conn.DisplayName + " because " + v.why})
-	}
-	if a.Invite != nil {
-		_ = s.store.Audit(ctx, models.AuditEvent{OrgID: &org.ID, ActorID: &user.ID, ActorEmail: user.Email, Action: "invite.accept",
-			Target: user.Email, Details: "role=" + a.Invite.Role + " via connection=" + conn.DisplayName})
+		return models.User{}, nil, err
 	}
 	return s.enter(ctx, org, user, m, prov, ident, mapped.Roles)
 }
@@ -412,44 +422,62 @@ func (s *Service) membershipOf(ctx context.Context, orgID int64, user *models.Us
 	return &m, err
 }
 
-// enter refreshes the profile, syncs the member's roles and lets them in if
-// their membership is active and grants a role.
-func (s *Service) enter(ctx context.Context, org models.Organization, user models.User, m models.Membership, prov models.Provisioning, ident connector.Identity, mapped []string) (models.User, error) {
+// enter decides the member's refreshed profile and synced roles (nil: no
+// change) and lets them in if their membership is active and grants a
+// role. A refused member's update is written here; an admitted one's is
+// returned for the session's transaction.
+func (s *Service) enter(ctx context.Context, org models.Organization, user models.User, m models.Membership, prov models.Provisioning, ident connector.Identity, mapped []string) (models.User, *models.MemberUpdate, error) {
+	up := models.MemberUpdate{OrgID: org.ID, UserID: user.ID}
 	profile := models.User{Name: ident.Name, GivenName: ident.GivenName, FamilyName: ident.FamilyName, Picture: ident.Picture,
 		EmailVerified: user.EmailVerified || (ident.EmailVerified && ident.Email == user.Email)}
 	if profile.Name != user.Name || profile.GivenName != user.GivenName || profile.FamilyName != user.FamilyName ||
 		profile.Picture != user.Picture || profile.EmailVerified != user.EmailVerified {
-		if err := s.store.UpdateProfile(ctx, user.ID, profile); err != nil {
-			return user, err
-		}
+		up.Profile = &profile
 		user.Name, user.GivenName, user.FamilyName, user.Picture, user.EmailVerified =
 			profile.Name, profile.GivenName, profile.FamilyName, profile.Picture, profile.EmailVerified
 	}
-	roles, err := s.syncRoles(ctx, org, user, m, prov, mapped)
+	have := m.RoleList()
+	roles, err := syncedRoles(have, prov, mapped)
 	if err != nil {
-		return user, err
+		return user, nil, err
 	}
-	switch m.Status {
-	case models.StatusPending:
-		return user, problem(http.StatusForbidden, "pending", "Waiting for approval",
+	if !slices.Equal(roles, have) {
+		up.SetRoles, up.Roles = true, roles
+		up.Events = append(up.Events, models.AuditEvent{OrgID: &org.ID, ActorID: &user.ID, ActorEmail: user.Email, Action: "member.roles_synced",
+			Target: user.Email, Details: rolesChange(have, roles)})
+	}
+	var refusal *Problem
+	switch {
+	case m.Status == models.StatusPending:
+		refusal = problem(http.StatusForbidden, "pending", "Waiting for approval",
 			"Your membership of "+org.Name+" is waiting for an administrator to approve it.", "You can close this page; sign in again once you are approved.", nil)
-	case models.StatusDisabled:
-		return user, problem(http.StatusForbidden, "disabled", "Access disabled",
+	case m.Status == models.StatusDisabled:
+		refusal = problem(http.StatusForbidden, "disabled", "Access disabled",
 			"Your access to "+org.Name+" is disabled.", "Ask an administrator of "+org.Name+".", nil)
-	}
-	if len(roles) == 0 {
-		return user, problem(http.StatusForbidden, "no_role", "No access to "+org.Name,
+	case len(roles) == 0:
+		refusal = problem(http.StatusForbidden, "no_role", "No access to "+org.Name,
 			"You signed in, but your account has no role in "+org.Name+".", "Ask an administrator of "+org.Name+" to give you access (for example, by adding you to a mapped group).", nil)
 	}
-	return user, nil
+	if refusal != nil {
+		// No session follows: what the IdP said is written now, as it was
+		// before the refusal.
+		if err := s.store.UpdateMember(ctx, up); err != nil {
+			return user, nil, err
+		}
+		return user, nil, refusal
+	}
+	if up.Profile == nil && !up.SetRoles {
+		return user, nil, nil
+	}
+	return user, &up, nil
 }
 
-// syncRoles applies the mapped roles. With SyncRoles, the roles the
-// connection's mappings can grant become exactly the mapped ones (a revoked
-// group loses its role), and roles no mapping grants (an invite's, an
-// admin's) stay; without it, mapped roles are only added.
-func (s *Service) syncRoles(ctx context.Context, org models.Organization, user models.User, m models.Membership, prov models.Provisioning, mapped []string) ([]string, error) {
-	have := m.RoleList()
+// syncedRoles are the member's roles after applying the mapped ones. With
+// SyncRoles, the roles the connection's mappings can grant become exactly
+// the mapped ones (a revoked group loses its role), and roles no mapping
+// grants (an invite's, an admin's) stay; without it, mapped roles are only
+// added.
+func syncedRoles(have []string, prov models.Provisioning, mapped []string) ([]string, error) {
 	want := slices.Clone(mapped)
 	managed := []string{}
 	if prov.SyncRoles {
@@ -464,16 +492,7 @@ func (s *Service) syncRoles(ctx context.Context, org models.Organization, user m
 			want = append(want, r)
 		}
 	}
-	want = models.SplitRoles(models.JoinRoles(want))
-	if slices.Equal(want, have) {
-		return want, nil
-	}
-	if err := s.store.SetMemberRoles(ctx, org.ID, user.ID, want); err != nil {
-		return nil, err
-	}
-	_ = s.store.Audit(ctx, models.AuditEvent{OrgID: &org.ID, ActorID: &user.ID, ActorEmail: user.Email, Action: "member.roles_synced",
-		Target: user.Email, Details: rolesChange(have, want)})
-	return want, nil
+	return models.SplitRoles(models.JoinRoles(want)), nil
 }
 
 func rolesChange(from, to []string) string {

@@ -327,6 +327,12 @@ type Result struct {
 	// Spend, with a User, is the login state to spend in the transaction
 	// that writes the session (models.Login.Spend).
 	Spend *models.UsedOnce
+	// Member, with a User, is what the login changes of the member (the
+	// profile and roles the IdP now gives, with their audit events), not
+	// yet written: whoever completes the login writes it in the
+	// transaction that writes the session (models.Login.Member), or on its
+	// own (Store.UpdateMember) if it writes none. Nil when nothing changes.
+	Member *models.MemberUpdate
 }
 
 // Answer is an IdP's answer at one of an org's return endpoints.
@@ -564,7 +570,8 @@ func Interrupted(err error) *Problem {
 		"The connection's settings changed while this sign-in was in progress.", "Start again.", err)
 }
 
-// complete provisions the member and prepares RP-initiated logout. Without
+// complete provisions the member, decides their profile and role update
+// (Result.Member) and prepares RP-initiated logout. Without
 // consented, a connection that asks for consent stops before creating an
 // account and returns a Consent for the person to accept.
 func (s *Service) complete(ctx context.Context, org models.Organization, conn models.Connection, c connector.Connector, returnTo string, ident connector.Identity, consented bool) (Result, error) {
@@ -573,14 +580,14 @@ func (s *Service) complete(ctx context.Context, org models.Organization, conn mo
 	if err != nil {
 		return res, err
 	}
-	user, err := s.provision(ctx, org, conn, prov, ident, consented)
+	user, update, err := s.provision(ctx, org, conn, prov, ident, consented)
 	if errors.Is(err, errConsentNeeded) {
 		return s.askConsent(ctx, org, conn, returnTo, ident, prov)
 	}
 	if err != nil {
 		return res, err
 	}
-	res.User = user
+	res.User, res.Member = user, update
 	if lo, ok := c.(connector.Logouter); ok && ident.IDTokenHint != "" {
 		if _, has := lo.LogoutURL(ctx, "x", s.PostLogoutURL(org)); has {
 			res.LogoutHint = s.sealLogoutHint(logoutHint{OrgID: org.ID, ConnectionID: conn.ID, IDToken: ident.IDTokenHint})

@@ -87,6 +87,11 @@ func TestRoleSyncAddsAndRemovesAcrossLogins(t *testing.T) {
 	if got := e.roles(second.User); len(got) != 0 {
 		t.Fatalf("roles after groups gone = %v, want none", got)
 	}
+	// The refused login wrote its role sync itself (no session follows),
+	// with its event.
+	if got := e.actions("member.roles_synced"); !slices.Equal(got, []string{"admin -> user", "user -> none"}) {
+		t.Fatalf("member.roles_synced events = %q", got)
+	}
 }
 
 func TestWithoutSyncMappedRolesAreOnlyAdded(t *testing.T) {
@@ -436,6 +441,9 @@ func TestConsentCreatesTheAccountOnlyWhenAccepted(t *testing.T) {
 	if err != nil || accepted.User.Email != "bob@acme.test" {
 		t.Fatalf("accept = %+v, %v", accepted, err)
 	}
+	if err := e.commit(accepted); err != nil {
+		t.Fatal(err)
+	}
 	if got := e.roles(accepted.User); !slices.Equal(got, []string{"user"}) {
 		t.Fatalf("roles = %v", got)
 	}
@@ -504,4 +512,90 @@ func TestLateAnswerIsExpired(t *testing.T) {
 	if res, err := e.finish(cb, cookie); problemCode(t, err) != connector.CodeStateExpired || res.User.ID != 0 {
 		t.Fatalf("late member answer: %+v %v", res.User, err)
 	}
+}
+
+// A returning member whose name and groups changed: Finish decides the
+// profile and role update and writes none of it; the update rides with the
+// session (env.commit, as the web layer writes it), so a session refused
+// at commit (the connection switched off meanwhile) leaves the member as
+// they were, and one written brings the new roles, profile and the
+// member.roles_synced event.
+func TestReturningMemberUpdateIsWrittenOnlyWithTheSession(t *testing.T) {
+	ctx := context.Background()
+	for _, refused := range []bool{true, false} {
+		t.Run(map[bool]string{true: "refused at commit", false: "committed"}[refused], func(t *testing.T) {
+			e := newEnv(t, jitProv)
+			e.enable()
+			first, err := e.login("alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.actions("user.provision"); !slices.Equal(got, []string{"connection=Okta status=active"}) {
+				t.Errorf("user.provision events = %q", got)
+			}
+			e.idp.AddUser(idp.User{Subject: "alice", Email: "alice@acme.test", EmailVerified: true, Name: "Alice Smith", Groups: []string{"DATA_SCIENCE"}})
+			cb, binding, err := e.begin("alice", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.svc.Finish(ctx, e.org, signin.Answer{Protocol: e.conn.Protocol, Request: httptest.NewRequest("GET", cb, nil), Cookie: binding})
+			if err != nil {
+				t.Fatal(err)
+			}
+			up := res.Member
+			if up == nil || !up.SetRoles || !slices.Equal(up.Roles, []string{"user"}) || up.Profile == nil || up.Profile.Name != "Alice Smith" ||
+				len(up.Events) != 1 || up.Events[0].Action != "member.roles_synced" || up.Events[0].Details != "admin -> user" {
+				t.Fatalf("Result.Member = %+v", up)
+			}
+			if res.User.Name != "Alice Smith" {
+				t.Errorf("Result.User.Name = %q, want the refreshed name", res.User.Name)
+			}
+			stays := func(when string) {
+				t.Helper()
+				if got := e.roles(first.User); !slices.Equal(got, []string{"admin"}) {
+					t.Errorf("%s: roles = %v, want still [admin]", when, got)
+				}
+				if u, _ := e.store.UserByID(ctx, first.User.ID); u.Name != "Alice" {
+					t.Errorf("%s: name = %q, want still Alice", when, u.Name)
+				}
+				if got := e.actions("member.roles_synced"); len(got) != 0 {
+					t.Errorf("%s: member.roles_synced events %q", when, got)
+				}
+			}
+			stays("after Finish")
+			if refused {
+				if err := e.store.DB().Write.Exec("UPDATE connections SET active = ? WHERE id = ?", false, e.conn.ID).Error; err != nil {
+					t.Fatal(err)
+				}
+				if err := e.commit(res); !errors.Is(err, models.ErrConnectionChanged) {
+					t.Fatalf("commit = %v, want ErrConnectionChanged", err)
+				}
+				stays("after the refused commit")
+				return
+			}
+			if err := e.commit(res); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.roles(first.User); !slices.Equal(got, []string{"user"}) {
+				t.Errorf("roles = %v, want [user]", got)
+			}
+			if u, _ := e.store.UserByID(ctx, first.User.ID); u.Name != "Alice Smith" {
+				t.Errorf("name = %q, want Alice Smith", u.Name)
+			}
+			if got := e.actions("member.roles_synced"); !slices.Equal(got, []string{"admin -> user"}) {
+				t.Errorf("member.roles_synced events = %q", got)
+			}
+		})
+	}
+}
+
+// actions returns the details of the org's audit events with action,
+// oldest first.
+func (e *env) actions(action string) []string {
+	e.t.Helper()
+	var out []string
+	if err := e.store.DB().Write.Table("audit_events").Where("org_id = ? AND action = ?", e.org.ID, action).Order("id").Pluck("details", &out).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return out
 }

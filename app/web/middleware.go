@@ -216,7 +216,9 @@ func (h *Handlers) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 // startSession logs user in: any session the browser had ends and a new one
 // with a fresh id begins (rotation), the CSRF token is renewed, and the
 // login is recorded — all in one write. login carries the session's hints
-// and the audit event (actor, target and address are filled in here).
+// and the audit event (actor, target and address are filled in here) and,
+// for an SSO login, the spent state and the member's profile and role
+// update (signin.Result.Member), which the same write makes.
 func (h *Handlers) startSession(c echo.Context, user models.User, login models.Login) error {
 	sess, ev := login.Session, login.Audit
 	replaced := ""

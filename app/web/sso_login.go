@@ -212,6 +212,7 @@ func (h *Handlers) finishLogin(c echo.Context, org *models.Organization, res sig
 		Audit:   models.AuditEvent{OrgID: &org.ID, Action: "user.login", Details: "sso connection=" + res.Connection.DisplayName},
 		Through: &models.Through{ConnectionID: res.Connection.ID, Version: res.Connection.Version},
 		Spend:   res.Spend,
+		Member:  res.Member, // the profile and roles the IdP gives, in the same write
 	})
 	switch {
 	case errors.Is(err, models.ErrConnectionChanged):
