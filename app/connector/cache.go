@@ -5,9 +5,9 @@ import (
 	"sync"
 )
 
-// OpenFunc opens the connector of connection id at version (typically: load
-// the connection's config and sealed secret, then call the protocol's Open).
-type OpenFunc func(ctx context.Context, id string, version int64) (Connector, error)
+// OpenFunc opens a connector from the connection the caller has in hand
+// (its protocol's Open over its config and unsealed secret).
+type OpenFunc func(ctx context.Context) (Connector, error)
 
 // Cache keeps one opened Connector per connection id at its newest requested
 // version, so a connector's discovery document, verifier and key cache are
@@ -15,7 +15,6 @@ type OpenFunc func(ctx context.Context, id string, version int64) (Connector, er
 // asking for an older version opens an uncached connector. Failed opens are
 // not cached. A Cache is safe for concurrent use.
 type Cache struct {
-	open    OpenFunc
 	mu      sync.Mutex
 	entries map[string]*cacheEntry
 }
@@ -27,14 +26,15 @@ type cacheEntry struct {
 	err     error
 }
 
-// NewCache returns an empty Cache that opens connectors with open.
-func NewCache(open OpenFunc) *Cache {
-	return &Cache{open: open, entries: map[string]*cacheEntry{}}
+// NewCache returns an empty Cache.
+func NewCache() *Cache {
+	return &Cache{entries: map[string]*cacheEntry{}}
 }
 
-// Get returns the connector of connection id at version, opening it at most
-// once while it stays cached. Concurrent callers share one open.
-func (c *Cache) Get(ctx context.Context, id string, version int64) (Connector, error) {
+// Get returns the connector of connection id at version, opened with open
+// (from the connection row the caller holds, at that version) at most once
+// while it stays cached. Concurrent callers share one open.
+func (c *Cache) Get(ctx context.Context, id string, version int64, open OpenFunc) (Connector, error) {
 	c.mu.Lock()
 	e, ok := c.entries[id]
 	switch {
@@ -43,7 +43,7 @@ func (c *Cache) Get(ctx context.Context, id string, version int64) (Connector, e
 		return c.wait(ctx, e)
 	case ok && e.version > version:
 		c.mu.Unlock()
-		return c.open(ctx, id, version)
+		return open(ctx)
 	}
 	e = &cacheEntry{version: version, ready: make(chan struct{})}
 	c.entries[id] = e
@@ -52,7 +52,7 @@ func (c *Cache) Get(ctx context.Context, id string, version int64) (Connector, e
 	// The open is shared by every waiter, so one caller's cancellation must
 	// not fail the others; outbound timeouts still bound it.
 	go func() {
-		e.conn, e.err = c.open(context.WithoutCancel(ctx), id, version)
+		e.conn, e.err = open(context.WithoutCancel(ctx))
 		if e.err != nil {
 			c.mu.Lock()
 			if c.entries[id] == e {

@@ -23,14 +23,21 @@ func (fakeConn) Finish(context.Context, *http.Request, []byte) (Identity, error)
 func TestCache(t *testing.T) {
 	var opens atomic.Int64
 	fail := atomic.Bool{}
-	c := NewCache(func(ctx context.Context, id string, v int64) (Connector, error) {
+	cache := NewCache()
+	open := func(ctx context.Context, id string, v int64) (Connector, error) {
 		opens.Add(1)
 		time.Sleep(10 * time.Millisecond)
 		if fail.Load() {
 			return nil, errors.New("boom")
 		}
 		return &fakeConn{id: id, version: v}, nil
-	})
+	}
+	// c opens from what the caller holds, as signin does with its row.
+	c := struct {
+		Get func(ctx context.Context, id string, v int64) (Connector, error)
+	}{func(ctx context.Context, id string, v int64) (Connector, error) {
+		return cache.Get(ctx, id, v, func(ctx context.Context) (Connector, error) { return open(ctx, id, v) })
+	}}
 	ctx := context.Background()
 
 	t.Run("concurrent gets open once", func(t *testing.T) {
@@ -58,8 +65,8 @@ func TestCache(t *testing.T) {
 	t.Run("newer version replaces older", func(t *testing.T) {
 		old, _ := c.Get(ctx, "a", 1)
 		n, _ := c.Get(ctx, "a", 2)
-		if n.(*fakeConn).version != 2 || n == old || c.Len() != 1 {
-			t.Fatalf("got %+v, len %d", n, c.Len())
+		if n.(*fakeConn).version != 2 || n == old || cache.Len() != 1 {
+			t.Fatalf("got %+v, len %d", n, cache.Len())
 		}
 		again, _ := c.Get(ctx, "a", 2)
 		if again != n {
@@ -85,7 +92,7 @@ func TestCache(t *testing.T) {
 		}
 	})
 	t.Run("forget", func(t *testing.T) {
-		c.Forget("b")
+		cache.Forget("b")
 		before := opens.Load()
 		c.Get(ctx, "b", 1)
 		if opens.Load() != before+1 {

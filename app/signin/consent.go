@@ -90,7 +90,7 @@ func (s *Service) AnswerConsent(ctx context.Context, org models.Organization, to
 		return Result{}, err
 	}
 	p.Identity.IDTokenHint = p.IDToken
-	c, err := s.connectorOf(ctx, conn)
+	c, err := s.connectorOf(ctx, org, conn)
 	if err != nil {
 		return Result{}, s.idpProblem(org, err)
 	}

@@ -44,7 +44,7 @@ func (s *Service) LogoutURL(ctx context.Context, sealedHint string) string {
 	if err != nil {
 		return ""
 	}
-	c, err := s.connectorOf(ctx, conn)
+	c, err := s.connectorOf(ctx, org, conn)
 	if err != nil {
 		s.log.Warn("logout: open connector", "connection", conn.PublicID, "err", err)
 		return ""

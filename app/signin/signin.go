@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -55,7 +54,7 @@ func New(opts Options, store *models.Store, sealer *secrets.Sealer, reg *connect
 		opts.HTTPClient = http.DefaultClient
 	}
 	s := &Service{opts: opts, store: store, sealer: sealer, protocols: reg, log: log}
-	s.cache = connector.NewCache(s.open)
+	s.cache = connector.NewCache()
 	return s
 }
 
@@ -111,33 +110,12 @@ func cacheKey(orgID, connID int64) string {
 // the version), whichever came last.
 func generation(conn models.Connection) int64 { return conn.UpdatedAt.UnixMicro() }
 
-// connectorOf returns conn's connector, opened once per generation.
-func (s *Service) connectorOf(ctx context.Context, conn models.Connection) (connector.Connector, error) {
-	return s.cache.Get(ctx, cacheKey(conn.OrgID, conn.ID), generation(conn))
-}
-
-// open is the cache's OpenFunc: it loads the connection (org-scoped) and
-// opens its protocol's connector at exactly the asked generation.
-func (s *Service) open(ctx context.Context, key string, version int64) (connector.Connector, error) {
-	orgPart, connPart, _ := strings.Cut(key, ":")
-	orgID, err1 := strconv.ParseInt(orgPart, 10, 64)
-	connID, err2 := strconv.ParseInt(connPart, 10, 64)
-	if err1 != nil || err2 != nil {
-		return nil, fmt.Errorf("signin: bad connector key %q", key)
-	}
-	conn, err := s.store.ConnectionByID(ctx, orgID, connID)
-	if err != nil {
-		return nil, err
-	}
-	if generation(conn) != version {
-		return nil, connector.NewError(connector.CodeInvalidConfig,
-			"The connection's settings changed while this login was in progress. Start again.", nil)
-	}
-	org, err := s.store.Organization(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return s.Open(ctx, org, conn)
+// connectorOf returns conn's connector, opened once per generation from
+// the row in hand.
+func (s *Service) connectorOf(ctx context.Context, org models.Organization, conn models.Connection) (connector.Connector, error) {
+	return s.cache.Get(ctx, cacheKey(conn.OrgID, conn.ID), generation(conn), func(ctx context.Context) (connector.Connector, error) {
+		return s.Open(ctx, org, conn)
+	})
 }
 
 // Open opens a connector for the connection as stored, uncached (the
@@ -263,7 +241,7 @@ func (s *Service) Begin(ctx context.Context, req BeginRequest) (redirectURL, coo
 			return "", "", err
 		}
 	}
-	c, err := s.connectorOf(ctx, conn)
+	c, err := s.connectorOf(ctx, req.Org, conn)
 	if err != nil {
 		return "", "", err
 	}
@@ -415,7 +393,7 @@ func (s *Service) finishUnsolicited(ctx context.Context, org models.Organization
 	if conn, err = s.admit(ctx, org, conn); err != nil {
 		return res, err
 	}
-	c, err := s.connectorOf(ctx, conn)
+	c, err := s.connectorOf(ctx, org, conn)
 	if err != nil {
 		return res, s.idpProblem(org, err)
 	}
@@ -483,7 +461,7 @@ func (s *Service) finish(ctx context.Context, org models.Organization, a Answer,
 		}
 		return res, err
 	}
-	c, err := s.connectorOf(ctx, conn)
+	c, err := s.connectorOf(ctx, org, conn)
 	if err != nil {
 		if st.IsTest {
 			return s.recordTest(ctx, org, conn, st.UserID, st.ReturnTo, connector.Identity{}, err)
