@@ -194,9 +194,11 @@ func BenchmarkAuthzStart(outer *testing.B) {
 }
 
 // BenchmarkRoleSync is the role sync of a login whose groups changed: the
-// member's roles in the org move between one role and two (what a sync
-// writes: one membership row, the access change log and the enforcer's
-// cache), with the rest of the seeded memberships present.
+// member's roles in the org move between one role and two, written as a
+// login writes them (models.MemberUpdate: the membership row, the authz
+// revision, the access change log row and the member.roles_synced event,
+// then the enforcer's cache told), with the rest of the seeded memberships
+// present.
 func BenchmarkRoleSync(outer *testing.B) {
 	cache := map[int]*seededStore{}
 	for _, size := range benchSizes {
@@ -218,7 +220,9 @@ func BenchmarkRoleSync(outer *testing.B) {
 			for b.Loop() {
 				org := 1 + r.IntN(size.orgs)
 				user := s.seed.UserID(org, 1+r.IntN(9))
-				if err := s.store.SetMemberRoles(ctx, s.seed.OrgID(org), user, sets[i%2]); err != nil {
+				orgID := s.seed.OrgID(org)
+				if err := s.store.UpdateMember(ctx, models.MemberUpdate{OrgID: orgID, UserID: user, SetRoles: true, Roles: sets[i%2],
+					Events: []models.AuditEvent{{OrgID: &orgID, ActorID: &user, Action: "member.roles_synced", Details: "user -> admin,user"}}}); err != nil {
 					b.Fatal(err)
 				}
 				i++
