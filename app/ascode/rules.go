@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/orgsso/orgsso/app/connector"
-	"github.com/orgsso/orgsso/app/connector/oidc"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/models/names"
 )
@@ -32,10 +31,10 @@ func nameKey(name string) string { return names.Key(name) }
 func checkBasics(it Item) map[string]string {
 	errs := map[string]string{}
 	if tooLong(it.Name, MaxDisplayName) {
-		errs["name"] = oidc.TooLong(MaxDisplayName)
+		errs["name"] = connector.TooLong(MaxDisplayName)
 	}
 	if tooLong(it.LogoURL, MaxLogoURL) {
-		errs["logoURL"] = oidc.TooLong(MaxLogoURL)
+		errs["logoURL"] = connector.TooLong(MaxLogoURL)
 	} else if it.LogoURL != "" {
 		u, err := url.Parse(it.LogoURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {

@@ -251,7 +251,7 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 	case v.DisplayName == "":
 		errs["displayName"] = "Enter the name members see on the login button."
 	case tooLong(v.DisplayName, maxDisplayName):
-		errs["displayName"] = fmt.Sprintf("Use at most %d characters.", maxDisplayName)
+		errs["displayName"] = connector.TooLong(maxDisplayName)
 	default:
 		conns, err := h.store.Connections(ctx, org.ID)
 		if err != nil {
@@ -267,7 +267,7 @@ func (h *Handlers) validateConnection(ctx context.Context, org *models.Organizat
 		}
 	}
 	if tooLong(v.LogoURL, maxLogoURL) {
-		errs["logoURL"] = fmt.Sprintf("Use at most %d characters.", maxLogoURL)
+		errs["logoURL"] = connector.TooLong(maxLogoURL)
 	} else if v.LogoURL != "" {
 		u, err := url.Parse(v.LogoURL)
 		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {

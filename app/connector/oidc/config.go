@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/orgsso/orgsso/app/connector"
-	"github.com/orgsso/orgsso/app/outbound"
 )
 
 // Client authentication methods at the token endpoint.
@@ -145,11 +144,6 @@ const (
 	MaxParamName = 64   // one forwarded login parameter name
 )
 
-// TooLong says a field is over its limit, stating the limit.
-func TooLong(limit int) string {
-	return fmt.Sprintf("Use at most %d characters.", limit)
-}
-
 // Validate returns a message per invalid field, keyed by the field's form
 // name (its JSON path); an empty map means valid. It does not contact the
 // IdP (Open does).
@@ -165,10 +159,10 @@ func (c Config) Validate() map[string]string {
 			return
 		}
 		if long(v, MaxURL) {
-			errs[field] = TooLong(MaxURL)
+			errs[field] = connector.TooLong(MaxURL)
 			return
 		}
-		if msg := urlProblem(v); msg != "" {
+		if msg := connector.URLProblem(v); msg != "" {
 			errs[field] = msg
 		}
 	}
@@ -186,7 +180,7 @@ func (c Config) Validate() map[string]string {
 	if c.ClientID == "" {
 		errs["clientID"] = "Enter the client ID from your identity provider."
 	} else if long(c.ClientID, MaxClientID) {
-		errs["clientID"] = TooLong(MaxClientID)
+		errs["clientID"] = connector.TooLong(MaxClientID)
 	}
 	if c.ClientAuthMethod != AuthBasic && c.ClientAuthMethod != AuthPost {
 		errs["clientAuthMethod"] = "Choose client_secret_basic or client_secret_post."
@@ -218,7 +212,7 @@ func (c Config) Validate() map[string]string {
 	}
 	for _, cl := range claims {
 		if long(cl.name, MaxClaim) {
-			errs[cl.field] = TooLong(MaxClaim)
+			errs[cl.field] = connector.TooLong(MaxClaim)
 		}
 	}
 	for _, p := range c.ForwardedLoginParams {
@@ -236,19 +230,4 @@ func (c Config) Validate() map[string]string {
 		errs["forwardedLoginParams"] = fmt.Sprintf("Use at most %d characters for all parameter names together.", MaxParams)
 	}
 	return errs
-}
-
-// urlProblem explains why v is not an acceptable IdP URL, or returns "".
-func urlProblem(v string) string {
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "Enter a full URL starting with https://."
-	}
-	if u.Scheme == "http" && !outbound.IsLocalhost(u.Hostname()) {
-		return "Use https; plain http is allowed only for localhost."
-	}
-	if u.User != nil {
-		return "The URL cannot contain a user name or password."
-	}
-	return ""
 }

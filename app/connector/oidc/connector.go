@@ -66,17 +66,7 @@ type oidcConnector struct {
 func (c Config) Open(ctx context.Context, httpClient *http.Client, logger *slog.Logger) (connector.Connector, error) {
 	c = c.WithDefaults()
 	if errs := c.Validate(); len(errs) > 0 {
-		keys := make([]string, 0, len(errs))
-		for k := range errs {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, k+": "+errs[k])
-		}
-		return nil, connector.NewError(connector.CodeInvalidConfig,
-			"The connection settings are incomplete: "+strings.Join(parts, " "), nil)
+		return nil, connector.Incomplete(errs)
 	}
 	if httpClient == nil {
 		httpClient = outbound.New(outbound.Options{})

@@ -127,13 +127,13 @@ func readForm(_ context.Context, in connector.FormInput) connector.FormResult {
 	}
 	for _, f := range in.Preset.Fields {
 		if utf8.RuneCountInString(v[presetPrefix+f.Name]) > maxPresetField {
-			res.Problems[presetPrefix+f.Name] = TooLong(maxPresetField)
+			res.Problems[presetPrefix+f.Name] = connector.TooLong(maxPresetField)
 		}
 	}
 	secret := in.Values[fieldSecret]
 	switch {
 	case utf8.RuneCountInString(secret) > maxSecret:
-		res.Problems[fieldSecret] = TooLong(maxSecret)
+		res.Problems[fieldSecret] = connector.TooLong(maxSecret)
 	case secret != "":
 		res.Secret = &secret
 	case in.Stored == nil:

@@ -7,14 +7,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/orgsso/orgsso/app/connector"
-	"github.com/orgsso/orgsso/app/outbound"
 )
 
 // NameID formats an admin may ask for; "" leaves the choice to the IdP.
@@ -101,11 +99,6 @@ const (
 	MaxMetadata     = 1 << 20
 )
 
-// TooLong says a field is over its limit, stating the limit.
-func TooLong(limit int) string {
-	return fmt.Sprintf("Use at most %d characters.", limit)
-}
-
 // Validate returns a message per invalid field, keyed by the field's form
 // name (its JSON path); an empty map means valid. It does not contact the
 // IdP.
@@ -115,8 +108,8 @@ func (c Config) Validate() map[string]string {
 	metadataURL, metadataXML := strings.TrimSpace(c.MetadataURL), strings.TrimSpace(c.MetadataXML)
 	if metadataURL != "" {
 		if long(metadataURL, MaxURL) {
-			errs["metadataURL"] = TooLong(MaxURL)
-		} else if msg := urlProblem(metadataURL); msg != "" {
+			errs["metadataURL"] = connector.TooLong(MaxURL)
+		} else if msg := connector.URLProblem(metadataURL); msg != "" {
 			errs["metadataURL"] = msg
 		}
 	}
@@ -131,7 +124,7 @@ func (c Config) Validate() map[string]string {
 	entityID, ssoURL := strings.TrimSpace(c.EntityID), strings.TrimSpace(c.SSOURL)
 	switch {
 	case long(entityID, MaxEntityID):
-		errs["entityID"] = TooLong(MaxEntityID)
+		errs["entityID"] = connector.TooLong(MaxEntityID)
 	case byHand && entityID == "":
 		errs["entityID"] = "Enter the identity provider's entity ID (its issuer), or give its metadata instead."
 	}
@@ -141,9 +134,9 @@ func (c Config) Validate() map[string]string {
 			errs["ssoURL"] = "Enter the identity provider's single sign-on URL, or give its metadata instead."
 		}
 	case long(ssoURL, MaxURL):
-		errs["ssoURL"] = TooLong(MaxURL)
+		errs["ssoURL"] = connector.TooLong(MaxURL)
 	default:
-		if msg := urlProblem(ssoURL); msg != "" {
+		if msg := connector.URLProblem(ssoURL); msg != "" {
 			errs["ssoURL"] = msg
 		}
 	}
@@ -171,7 +164,7 @@ func (c Config) Validate() map[string]string {
 	}
 	for _, a := range attrs {
 		if long(a.name, MaxAttribute) {
-			errs[a.field] = TooLong(MaxAttribute)
+			errs[a.field] = connector.TooLong(MaxAttribute)
 		}
 	}
 	switch {
@@ -214,21 +207,6 @@ func (c Config) IdP() (IdPDescriptor, error) {
 			"The identity provider is not described yet: give its metadata, or its entity ID, single sign-on URL and signing certificate.", nil)
 	}
 	return d, nil
-}
-
-// urlProblem explains why v is not an acceptable IdP URL, or returns "".
-func urlProblem(v string) string {
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "Enter a full URL starting with https://."
-	}
-	if u.Scheme == "http" && !outbound.IsLocalhost(u.Hostname()) {
-		return "Use https; plain http is allowed only for localhost."
-	}
-	if u.User != nil {
-		return "The URL cannot contain a user name or password."
-	}
-	return ""
 }
 
 // parseCertificate reads one PEM certificate, or bare base64 DER as

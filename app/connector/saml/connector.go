@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -55,17 +54,7 @@ type pending struct {
 // typed by hand describe it.
 func (c Config) Open(_ context.Context, sec Secret, env connector.Env) (connector.Connector, error) {
 	if errs := c.Validate(); len(errs) > 0 {
-		keys := make([]string, 0, len(errs))
-		for k := range errs {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, k+": "+errs[k])
-		}
-		return nil, connector.NewError(connector.CodeInvalidConfig,
-			"The connection settings are incomplete: "+strings.Join(parts, " "), nil)
+		return nil, connector.Incomplete(errs)
 	}
 	if env.ReturnURL == "" || env.EntityID == "" {
 		return nil, connector.NewError(connector.CodeInvalidConfig, "The connection has no ACS URL or SP entity ID.", nil)

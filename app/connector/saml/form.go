@@ -209,7 +209,7 @@ func readMetadata(ctx context.Context, in connector.FormInput, stored Config, cf
 			cfg.MetadataXML, cfg.MetadataFetchedAt = stored.MetadataXML, stored.MetadataFetchedAt
 			return "metadataURL"
 		}
-		if msg := urlProblem(cfg.MetadataURL); msg != "" {
+		if msg := connector.URLProblem(cfg.MetadataURL); msg != "" {
 			res.Problems["metadataURL"] = msg
 			return "metadataURL"
 		}

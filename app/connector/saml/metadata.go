@@ -161,8 +161,8 @@ func ParseMetadata(doc []byte) (IdPDescriptor, error) {
 		return bad("The identity provider's metadata offers single sign-on only by the HTTP-POST binding; orgsso sends requests by the HTTP-Redirect binding.", nil)
 	case d.SSOURL == "":
 		return bad("The metadata has no SingleSignOnService with the HTTP-Redirect binding.", nil)
-	case urlProblem(d.SSOURL) != "":
-		return bad("The metadata's single sign-on URL "+d.SSOURL+" cannot be used: "+urlProblem(d.SSOURL), nil)
+	case connector.URLProblem(d.SSOURL) != "":
+		return bad("The metadata's single sign-on URL "+d.SSOURL+" cannot be used: "+connector.URLProblem(d.SSOURL), nil)
 	case len(d.Certificates) == 0:
 		return bad("The metadata has no signing certificate (no KeyDescriptor with an X509Certificate).", nil)
 	}
@@ -193,7 +193,7 @@ func FetchMetadata(ctx context.Context, client *http.Client, url string) ([]byte
 	fail := func(reason string, err error) ([]byte, error) {
 		return nil, connector.NewError(CodeMetadataInvalid, reason, err)
 	}
-	if msg := urlProblem(url); msg != "" {
+	if msg := connector.URLProblem(url); msg != "" {
 		return fail("The metadata URL cannot be used: "+msg, nil)
 	}
 	if client == nil {
