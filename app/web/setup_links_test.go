@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orgsso/orgsso/app/apptest"
+	"github.com/orgsso/orgsso/app/authz"
 	"github.com/orgsso/orgsso/app/secrets"
 	"github.com/orgsso/orgsso/models"
 )
@@ -251,4 +252,30 @@ func signinProvisioning(c models.Connection) (models.Provisioning, error) {
 	var p models.Provisioning
 	err := json.Unmarshal([]byte(c.Provisioning), &p)
 	return p, err
+}
+
+// A setup link's visitor can create the connection with discovery on: the
+// IdP is asked for its discovery document on save, in the link's org.
+func TestSetupLinkCreatesAConnectionWithDiscovery(t *testing.T) {
+	t.Parallel()
+	a := newTrustApp(t)
+	org := a.org("acme", "Acme")
+	alice := a.user("alice@acme.test")
+	a.grant(alice, org, authz.RoleAdmin)
+	admin := a.client()
+	admin.loginAs(alice)
+	ip := a.idpFor("acme")
+	link := newSetupLink(t, admin, "acme", "Customer IdP", "okta")
+	v := a.client()
+	form := url.Values{"preset": {"okta"}, "issuer": {ip.Issuer()}, "discovery": {"true"}, "clientID": {apptest.ClientID},
+		"clientSecret": {apptest.ClientSecret}, "clientAuthMethod": {"client_secret_basic"}, "scopes": {"openid email"},
+		"pkce": {"S256"}, "claimsSource": {"idtoken"}}
+	p := v.post(link, form)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("save with discovery: %d\n%s", p.status, p.text("error-issuer"))
+	}
+	form.Set("issuer", ip.Issuer()+"/nowhere")
+	if p := v.post(link, form); p.status != http.StatusUnprocessableEntity && p.status != http.StatusConflict {
+		t.Fatalf("an issuer without discovery document: %d", p.status)
+	}
 }

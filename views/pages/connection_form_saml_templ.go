@@ -501,7 +501,7 @@ func samlAdvanced(p ConnectionFormProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textArea("spPrivateKey", "Private key (PEM)", "", "-----BEGIN PRIVATE KEY-----", p.secretHelp("Stored encrypted; it is never shown again."), 5, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textArea("spPrivateKey", "Private key (PEM)", "", "-----BEGIN PRIVATE KEY-----", p.secretHelp("private key", "Stored encrypted; it is never shown again."), 5, p.Errors).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
