@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/orgsso/orgsso/app/connector/saml"
+	"github.com/orgsso/orgsso/e2e/idp"
 	"github.com/orgsso/orgsso/e2e/samlidp"
 )
 
@@ -117,5 +118,32 @@ func TestAPISAMLApplyExportRoundTrip(t *testing.T) {
 	now, _ := saml.ConfigOf([]byte(after.Config))
 	if after.SealedSecret != conn.SealedSecret || strings.Join(now.SPCertificates, "") != strings.Join(cfg.SPCertificates, "") || now.AttributeMapping.Email != "mail" {
 		t.Errorf("update replaced the keys or lost the change: %+v", now.AttributeMapping)
+	}
+}
+
+// A new OIDC connection applied through the API with discovery on is
+// checked at its IdP in the API's org, as the form checks it: a real
+// issuer is created, one without a discovery document fails at its issuer.
+func TestAPIApplyChecksANewConnectionAtItsIdP(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t)
+	ip := idp.NewOIDC(t)
+	doc := func(name, issuer string) string {
+		return "- type: oidc\n  name: " + name + "\n  preset: custom\n  config:\n    issuer: " + issuer +
+			"\n    discovery: true\n    clientID: x\n    clientSecret: s3cret-value\n  provisioning: {jit: true, defaultRole: user}\n"
+	}
+	var out struct {
+		Failed  int
+		Results []struct{ Outcome, Field, Error string }
+	}
+	res := f.e.call("POST", "/api/v1/orgs/alpha/connections:apply", f.write, "application/yaml", doc("Real", ip.Issuer()))
+	res.json(t, &out)
+	if res.status != http.StatusOK || out.Failed != 0 || len(out.Results) != 1 || out.Results[0].Outcome != "created" {
+		t.Fatalf("apply with discovery: %d %s", res.status, res.body)
+	}
+	res = f.e.call("POST", "/api/v1/orgs/alpha/connections:apply", f.write, "application/yaml", doc("Nowhere", ip.Issuer()+"/nowhere"))
+	res.json(t, &out)
+	if out.Failed != 1 || out.Results[0].Field != "config.issuer" {
+		t.Fatalf("an issuer without a discovery document: %d %s", res.status, res.body)
 	}
 }
