@@ -319,18 +319,17 @@ func (a *App) refreshOne(ctx context.Context, conn models.Connection) {
 		return
 	}
 	_, change, refreshed, err := a.Signin.Refresh(ctx, org, conn)
-	event := models.AuditEvent{OrgID: &org.ID, ActorEmail: "orgsso", Target: conn.DisplayName}
-	switch {
-	case errors.Is(err, models.ErrConflict) || ctx.Err() != nil:
-		return
-	case err != nil:
-		a.Log.Warn("refresh connection", "connection", conn.PublicID, "err", err)
-		event.Action, event.Details = "connection.refresh_failed", "id="+conn.PublicID+": "+connector.Reason(err)
-	case refreshed && change != "":
-		event.Action, event.Details = "connection.refresh", "id="+conn.PublicID+": "+change
-	default:
+	if ctx.Err() != nil {
 		return
 	}
+	if err != nil {
+		a.Log.Warn("refresh connection", "connection", conn.PublicID, "err", err)
+	}
+	action, details := signin.RefreshAudit(conn, change, refreshed, err)
+	if action == "" {
+		return
+	}
+	event := models.AuditEvent{OrgID: &org.ID, ActorEmail: "orgsso", Action: action, Target: conn.DisplayName, Details: details}
 	if err := a.Store.Audit(ctx, event); err != nil {
 		a.Log.Warn("audit refresh", "err", err)
 	}

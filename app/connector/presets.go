@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Protocols a preset can use.
@@ -302,11 +303,28 @@ func checkRealm(v string, _ map[string]string) (string, string) {
 
 // Presets returns the built-in presets in display order: the OpenID
 // Connect ones, "custom" last, then the SAML ones (see samlPresets),
-// "saml-custom" last; pickers filter by Protocol. The slice is new on every
-// call; callers may modify it.
+// "saml-custom" last; pickers filter by Protocol. They are copies: callers
+// may modify them.
 func Presets() []Preset {
-	return append(oidcPresets(), samlPresets()...)
+	out := make([]Preset, len(builtinPresets()))
+	for i, p := range builtinPresets() {
+		out[i] = p.clone()
+	}
+	return out
 }
+
+// clone is p with its own copies of its slices.
+func (p Preset) clone() Preset {
+	p.Help, p.Scopes, p.issuers = slices.Clone(p.Help), slices.Clone(p.Scopes), slices.Clone(p.issuers)
+	p.Fields = slices.Clone(p.Fields)
+	for i := range p.Fields {
+		p.Fields[i].Choices = slices.Clone(p.Fields[i].Choices)
+	}
+	return p
+}
+
+// builtinPresets are built once: they never change while the server runs.
+var builtinPresets = sync.OnceValue(func() []Preset { return append(oidcPresets(), samlPresets()...) })
 
 // oidcPresets are the OpenID Connect presets, "custom" last.
 func oidcPresets() []Preset {
@@ -489,9 +507,9 @@ func oidcPresets() []Preset {
 
 // PresetByID returns the preset with id.
 func PresetByID(id string) (Preset, bool) {
-	for _, p := range Presets() {
+	for _, p := range builtinPresets() {
 		if p.ID == id {
-			return p, true
+			return p.clone(), true
 		}
 	}
 	return Preset{}, false

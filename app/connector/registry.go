@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -68,6 +69,20 @@ type Protocol struct {
 // ExpiryWarningDays is how long before a certificate a connection relies
 // on expires its admins are warned.
 const ExpiryWarningDays = 30
+
+// Expiry says in words when a certificate valid until notAfter expires,
+// as of now: "expired on 2027-01-31" (expired), "expires in 9 days
+// (2027-01-31)" within ExpiryWarningDays, and "" (no warning) before.
+func Expiry(notAfter, now time.Time) (words string, expired bool) {
+	day := notAfter.UTC().Format("2006-01-02")
+	switch days := int(notAfter.Sub(now).Hours() / 24); {
+	case !notAfter.After(now):
+		return "expired on " + day, true
+	case days < ExpiryWarningDays:
+		return fmt.Sprintf("expires in %d days (%s)", days, day), false
+	}
+	return "", false
+}
 
 // Certificate is one certificate a connection relies on.
 type Certificate struct {

@@ -2,7 +2,9 @@ package signin
 
 import (
 	"context"
+	"errors"
 
+	"github.com/orgsso/orgsso/app/connector"
 	"github.com/orgsso/orgsso/models"
 )
 
@@ -27,4 +29,19 @@ func (s *Service) Refresh(ctx context.Context, org models.Organization, conn mod
 	}
 	s.Forget(saved)
 	return saved, change, true, nil
+}
+
+// RefreshAudit is the audit action and details of a refresh of conn that
+// ended as Refresh said (change, refreshed, err): a change, or a failure,
+// for the org's admins to see; "" when there is nothing to record (nothing
+// changed, or the connection was saved meanwhile).
+func RefreshAudit(conn models.Connection, change string, refreshed bool, err error) (action, details string) {
+	switch {
+	case errors.Is(err, models.ErrConflict):
+	case err != nil:
+		return "connection.refresh_failed", "id=" + conn.PublicID + ": " + connector.Reason(err)
+	case refreshed && change != "":
+		return "connection.refresh", "id=" + conn.PublicID + ": " + change
+	}
+	return "", ""
 }

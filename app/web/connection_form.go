@@ -50,6 +50,12 @@ const maxUploaded = 1 << 20
 // readConnectionForm reads the form; protocol is the protocol of the
 // connection being edited ("" for a new one: the preset's).
 func (h *Handlers) readConnectionForm(c echo.Context, protocol string) (connectionInput, error) {
+	// Parsed here first, so that an upload is held in memory up to
+	// maxUploaded (the first FormValue would parse it with Go's default).
+	req := c.Request()
+	if err := req.ParseMultipartForm(maxUploaded); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return connectionInput{}, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The form is too large.")
+	}
 	f := func(name string) string { return strings.TrimSpace(c.FormValue(name)) }
 	on := func(name string) bool { return c.FormValue(name) == "true" }
 	in := connectionInput{
@@ -74,10 +80,6 @@ func (h *Handlers) readConnectionForm(c echo.Context, protocol string) (connecti
 	}
 	in.preset = h.presetOf(f("preset"), protocol)
 	in.protocol, _ = h.signin.Protocols().Get(in.preset.Protocol)
-	req := c.Request()
-	if err := req.ParseMultipartForm(maxUploaded); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		return in, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The form is too large.")
-	}
 	secret := map[string]bool{}
 	for _, name := range in.protocol.Form.SecretFields {
 		secret[name] = true

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/orgsso/orgsso/app/connector"
+	"github.com/orgsso/orgsso/app/signin"
 	"github.com/orgsso/orgsso/models"
 	"github.com/orgsso/orgsso/views/components"
 )
@@ -23,17 +24,18 @@ func (h *Handlers) refreshConnection(c echo.Context) error {
 		return err
 	}
 	back := components.ConnectionURL(org.Slug, conn.PublicID, "/edit")
-	saved, change, refreshed, err := h.signin.Refresh(ctx, *org, conn)
+	_, change, refreshed, err := h.signin.Refresh(ctx, *org, conn)
+	if action, details := signin.RefreshAudit(conn, change, refreshed, err); action != "" {
+		h.audit(c, &org.ID, action, conn.DisplayName, details)
+	}
 	switch {
 	case errors.Is(err, models.ErrConflict):
 		setFlash(c, "Not fetched: the connection was saved meanwhile. Try again.")
 	case err != nil:
-		h.audit(c, &org.ID, "connection.refresh_failed", conn.DisplayName, "id="+conn.PublicID+": "+connector.Reason(err))
 		setFlash(c, "The metadata could not be fetched: "+connector.Reason(err)+" Logins go on with the metadata fetched before.")
 	case !refreshed:
 		setFlash(c, "This connection has no metadata address to fetch from.")
 	case change != "":
-		h.audit(c, &org.ID, "connection.refresh", saved.DisplayName, "id="+saved.PublicID+": "+change)
 		setFlash(c, change)
 	default:
 		setFlash(c, "The metadata was fetched again; the identity provider's certificates are unchanged.")

@@ -387,3 +387,64 @@ func TestConnectionsTableWarnsOfExpiringCertificates(t *testing.T) {
 		t.Errorf("Fine: %q", w)
 	}
 }
+
+// An IdP that rotates its signing key, with its metadata at a URL: a
+// refresh (an admin's, then the server's own) brings the new certificate,
+// tells and audits the change, and keeps the connection's version and its
+// passed test, so members go on signing in with the new key.
+func TestSAMLMetadataRefreshFollowsAKeyRotationWithoutATest(t *testing.T) {
+	t.Parallel()
+	s := newSAMLApp(t)
+	conn := s.create("Rotating")
+	res, _ := s.login(s.admin, conn, true)
+	if v := s.admin.get(res.location()); v.testid("test-result").AttrOr("data-result", "") != models.TestPassed {
+		t.Fatalf("test: %s", v.text("test-reason"))
+	}
+	if err := s.store.EnableSSO(context.Background(), s.org.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ip.RotateKey(); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := s.login(s.client(), conn, false); res.status < 400 {
+		t.Fatalf("before the refresh, an answer signed with the new key was accepted: %d", res.status)
+	}
+	p := s.admin.post("/o/acme/settings/sso/connections/"+conn.PublicID+"/refresh", nil)
+	if p.status != http.StatusSeeOther || !strings.HasSuffix(p.location(), "/edit") {
+		t.Fatalf("refresh: %d to %q", p.status, p.location())
+	}
+	if flash := s.admin.get(p.location()).body; !strings.Contains(flash, "changed its signing certificates") {
+		t.Error("the admin is not told of the new certificate")
+	}
+	if n := s.count("audit_events", "action = ? AND details LIKE ?", "connection.refresh", "%"+conn.PublicID+"%"); n != 1 {
+		t.Errorf("%d connection.refresh events, want 1", n)
+	}
+	now, err := s.store.ConnectionByID(context.Background(), s.org.ID, conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.Version != conn.Version {
+		t.Errorf("a refresh moved the version %d -> %d", conn.Version, now.Version)
+	}
+	member := s.client()
+	if res, _ := s.login(member, now, false); res.status != http.StatusSeeOther || res.location() != "/o/acme" {
+		t.Fatalf("member login after the rotation: %d to %q\n%s", res.status, res.location(), res.body)
+	}
+
+	// The server's own refresh: nothing changed, nothing audited; a second
+	// rotation is followed and audited as the server's.
+	s.app.RefreshConnections(context.Background())
+	if n := s.count("audit_events", "action = ?", "connection.refresh"); n != 1 {
+		t.Errorf("an unchanged refresh was audited: %d events", n)
+	}
+	if err := s.ip.RotateKey(); err != nil {
+		t.Fatal(err)
+	}
+	s.app.RefreshConnections(context.Background())
+	if n := s.count("audit_events", "action = ? AND actor_email = ?", "connection.refresh", "orgsso"); n != 1 {
+		t.Errorf("the server's refresh of a rotated key: %d events", n)
+	}
+	if res, _ := s.login(s.client(), now, false); res.status != http.StatusSeeOther || res.location() != "/o/acme" {
+		t.Fatalf("member login after the second rotation: %d to %q", res.status, res.location())
+	}
+}

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -166,18 +165,15 @@ func (h *Handlers) certWarning(conn models.Connection) (string, bool) {
 	if soonest == nil {
 		return "", false
 	}
-	whose := "The identity provider's certificate"
+	whose := "The identity provider's certificate "
 	if soonest.Role == "sp" {
-		whose = "This connection's own certificate"
+		whose = "This connection's own certificate "
 	}
-	now := time.Now()
-	switch days := int(soonest.NotAfter.Sub(now).Hours() / 24); {
-	case !soonest.NotAfter.After(now):
-		return whose + " expired on " + soonest.NotAfter.UTC().Format("2006-01-02") + ".", true
-	case days < connector.ExpiryWarningDays:
-		return fmt.Sprintf("%s expires in %d days (%s).", whose, days, soonest.NotAfter.UTC().Format("2006-01-02")), false
+	words, expired := connector.Expiry(soonest.NotAfter, time.Now())
+	if words == "" {
+		return "", false
 	}
-	return "", false
+	return whose + words + ".", expired
 }
 
 // connectionRowOf is s's row when usable connections are usable and its

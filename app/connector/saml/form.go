@@ -117,12 +117,12 @@ func valuesOf(cfg Config, now time.Time) connector.FormValues {
 
 // describe is one certificate in a line: whose, until when, which.
 func describe(c CertInfo, now time.Time) string {
-	until := "valid until " + c.NotAfter.UTC().Format("2006-01-02")
-	switch days := int(c.NotAfter.Sub(now).Hours() / 24); {
-	case !c.NotAfter.After(now):
-		until = "EXPIRED on " + c.NotAfter.UTC().Format("2006-01-02")
-	case days < connector.ExpiryWarningDays:
-		until = fmt.Sprintf("expires in %d days (%s)", days, c.NotAfter.UTC().Format("2006-01-02"))
+	until, expired := connector.Expiry(c.NotAfter, now)
+	switch {
+	case expired:
+		until = strings.ToUpper(until[:1]) + until[1:]
+	case until == "":
+		until = "valid until " + c.NotAfter.UTC().Format("2006-01-02")
 	}
 	fp := c.Fingerprint
 	if len(fp) > 23 {
@@ -209,17 +209,10 @@ func readMetadata(ctx context.Context, in connector.FormInput, stored Config, cf
 			cfg.MetadataXML, cfg.MetadataFetchedAt = stored.MetadataXML, stored.MetadataFetchedAt
 			return "metadataURL"
 		}
-		if msg := connector.URLProblem(cfg.MetadataURL); msg != "" {
-			res.Problems["metadataURL"] = msg
-			return "metadataURL"
-		}
-		doc, err := FetchMetadata(ctx, in.Env.HTTPClient, cfg.MetadataURL)
-		if err != nil {
+		if err := cfg.fetchMetadata(ctx, in.Env); err != nil {
 			res.Problems["metadataURL"] = connector.Reason(err)
 			return "metadataURL"
 		}
-		now := in.Now().UTC()
-		cfg.MetadataXML, cfg.MetadataFetchedAt = string(doc), &now
 		res.Notice = CertificateChange(stored, *cfg)
 		return "metadataURL"
 	case v[fieldMetadataFile] != "":
@@ -229,6 +222,19 @@ func readMetadata(ctx context.Context, in connector.FormInput, stored Config, cf
 		cfg.MetadataXML = v["metadataXML"]
 		return "metadataXML"
 	}
+}
+
+// fetchMetadata fetches c's IdP metadata from its URL (checked to be
+// metadata) and keeps it, with when it was fetched: the one way the form
+// and a refresh read it.
+func (c *Config) fetchMetadata(ctx context.Context, env connector.Env) error {
+	doc, err := FetchMetadata(ctx, env.HTTPClient, c.MetadataURL)
+	if err != nil {
+		return err
+	}
+	now := env.Clock()().UTC()
+	c.MetadataXML, c.MetadataFetchedAt = string(doc), &now
+	return nil
 }
 
 // CertificateChange says in words how the IdP's signing certificates
@@ -367,14 +373,8 @@ func refresh(ctx context.Context, raw []byte, env connector.Env) ([]byte, string
 	if err != nil || cfg.MetadataURL == "" {
 		return nil, "", err
 	}
-	doc, err := FetchMetadata(ctx, env.HTTPClient, cfg.MetadataURL)
-	if err != nil {
-		return nil, "", err
-	}
 	before := cfg
-	now := env.Clock()().UTC()
-	cfg.MetadataXML, cfg.MetadataFetchedAt = string(doc), &now
-	if _, err := cfg.IdP(); err != nil {
+	if err := cfg.fetchMetadata(ctx, env); err != nil {
 		return nil, "", err
 	}
 	out, err := json.Marshal(cfg)
